@@ -1,0 +1,82 @@
+namespace NarrativeMonitor.Contracts;
+
+/// <summary>Published by ingest for every accepted, de-duplicated article.</summary>
+public sealed record ArticleIngested
+{
+    public required string ArticleId { get; init; }
+    public required string SourceId { get; init; }
+    public required SourceKind SourceKind { get; init; }
+    public required string Url { get; init; }
+    public required DateTimeOffset PublishedAt { get; init; }
+    public required string Title { get; init; }
+    public required string Body { get; init; }
+    public string? Language { get; init; }
+    /// <summary>SHA-256 of the normalized title and body, hex.</summary>
+    public required string ContentHash { get; init; }
+    /// <summary>Wall-clock time ingest accepted the article; for latency measurement only.</summary>
+    public required DateTimeOffset IngestedAt { get; init; }
+}
+
+/// <summary>Published by classification with the article's stance toward every active claim it is not unrelated to.</summary>
+public sealed record ArticleClassified
+{
+    public required string ArticleId { get; init; }
+    public required string SourceId { get; init; }
+    public required SourceKind SourceKind { get; init; }
+    public required string Url { get; init; }
+    public required string Title { get; init; }
+    public required DateTimeOffset PublishedAt { get; init; }
+    public required DateTimeOffset IngestedAt { get; init; }
+    public required DateTimeOffset ClassifiedAt { get; init; }
+    /// <summary>Results for the claims the article is related to (any stance but unrelated).</summary>
+    public required IReadOnlyList<ClaimStanceResult> Results { get; init; }
+    /// <summary>How many active claims the article was classified against.</summary>
+    public int ClaimsEvaluated { get; init; }
+}
+
+public sealed record ClaimStanceResult
+{
+    public required string ClaimId { get; init; }
+    public required Stance Stance { get; init; }
+    public required double Confidence { get; init; }
+    public string? Evidence { get; init; }
+    /// <summary>The claim's rules as they stood when the article was classified.</summary>
+    public required ClaimRules Rules { get; init; }
+}
+
+/// <summary>Published by the alert service once it has evaluated every result of a classified article.</summary>
+public sealed record ArticleEvaluated
+{
+    public required string ArticleId { get; init; }
+    public required DateTimeOffset IngestedAt { get; init; }
+    public required DateTimeOffset ClassifiedAt { get; init; }
+    public required DateTimeOffset EvaluatedAt { get; init; }
+    public int AlertsRaised { get; init; }
+    public int AlertsResolved { get; init; }
+}
+
+/// <summary>Published by the alert service when a divergence episode starts.</summary>
+public sealed record DivergenceAlertRaised
+{
+    public required string AlertId { get; init; }
+    public required string ClaimId { get; init; }
+    public required string SourceId { get; init; }
+    public required AlertKind Kind { get; init; }
+    public required AlertSeverity Severity { get; init; }
+    public required DateTimeOffset RaisedAt { get; init; }
+    public required IReadOnlyList<string> DivergingArticleIds { get; init; }
+    public required IReadOnlyList<string> ConfirmingArticleIds { get; init; }
+}
+
+/// <summary>Published by the alert service when an episode ends: the outlet acknowledged the claim, or late evidence withdrew it.</summary>
+public sealed record DivergenceAlertResolved
+{
+    public required string AlertId { get; init; }
+    public required string ClaimId { get; init; }
+    public required string SourceId { get; init; }
+    public required AlertKind Kind { get; init; }
+    public DateTimeOffset? ResolvedAt { get; init; }
+    public string? ResolvingArticleId { get; init; }
+    /// <summary>True when late evidence showed the alert should never have been raised.</summary>
+    public bool Withdrawn { get; init; }
+}
