@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace NarrativeMonitor.Ingest;
+
+/// <summary>Configuration section "Ingest".</summary>
+public sealed class IngestOptions
+{
+    public const string SectionName = "Ingest";
+
+    /// <summary>
+    /// Articles of one SubmitArticles stream being published at once. With publisher confirms each publish waits for
+    /// the broker, so awaiting them one by one caps a stream at roughly a thousand articles a second.
+    /// </summary>
+    [Range(1, 1024)]
+    public int MaxConcurrentPublishes { get; set; } = 64;
+
+    /// <summary>
+    /// How long a source looked up for an article is reused without asking the store again. Registering through this
+    /// process invalidates the entry at once; a registration made by another replica shows after at most this long.
+    /// Zero disables the cache.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan SourceCacheTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long the URL and content-hash de-duplication claims last; null (the default) keeps them forever. Claims
+    /// on article ids never expire: they are what makes a client retry idempotent.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
+    public TimeSpan? DeduplicationTtl { get; set; }
+}
