@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test of the solution against real Redis and RabbitMQ.
+# - NM_TEST_REDIS / NM_TEST_RABBITMQ set: the tests use those servers.
+# - otherwise, with a Docker engine: the fixtures start pinned containers with Testcontainers.
+# - otherwise: tests/servers.sh installs (apt) and starts Debian's redis-server and rabbitmq-server on loopback.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${NM_TEST_REDIS:-}" ] || [ -z "${NM_TEST_RABBITMQ:-}" ]; then
+  if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+    echo "Docker engine found: the fixtures start Redis and RabbitMQ with Testcontainers."
+  else
+    echo "No Docker engine: starting Debian's redis-server and rabbitmq-server on loopback (tests/servers.sh)."
+    eval "$(tests/servers.sh start)"
+    trap 'tests/servers.sh stop' EXIT
+  fi
+fi
+
+results="$(mktemp -d)"
+status=0
+dotnet test NarrativeMonitor.sln -c Release --logger "trx" --results-directory "$results" "$@" || status=$?
+
+# One closing line for all test projects: "N passed, N failed, N skipped".
+python3 - "$results" <<'PY' || true
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+passed = failed = skipped = 0
+for path in glob.glob(sys.argv[1] + "/*.trx"):
+    counters = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
+    if counters is None:
+        continue
+    passed += int(counters.get("passed", 0))
+    failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0))
+    skipped += int(counters.get("notExecuted", 0))
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
+rm -rf "$results"
+exit $status
