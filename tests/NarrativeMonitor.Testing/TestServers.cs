@@ -123,14 +123,22 @@ internal static class TestServerErrors
     }
 }
 
-[CollectionDefinition(Name)]
-public sealed class RedisCollection : ICollectionFixture<RedisFixture>
+/// <summary>Names of the test collections. xunit finds collection definitions only in the test assembly itself, so each
+/// test project declares them (RedisCollection, ServersCollection) with these names.</summary>
+public static class TestCollections
 {
-    public const string Name = "redis";
+    public const string Redis = "redis";
+    public const string Servers = "redis+rabbitmq";
 }
 
-[CollectionDefinition(Name)]
-public sealed class ServersCollection : ICollectionFixture<RedisFixture>, ICollectionFixture<RabbitMqFixture>
+/// <summary>Names the collection; a test project must still declare its own [CollectionDefinition] class (see TestCollections).</summary>
+public static class RedisCollection
 {
-    public const string Name = "redis+rabbitmq";
+    public const string Name = TestCollections.Redis;
+}
+
+/// <summary>Names the collection; a test project must still declare its own [CollectionDefinition] class (see TestCollections).</summary>
+public static class ServersCollection
+{
+    public const string Name = TestCollections.Servers;
 }

@@ -1,0 +1,153 @@
+using System.CommandLine;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using NarrativeMonitor.Protos.Alerts.V1;
+using NarrativeMonitor.Protos.Classification.V1;
+using NarrativeMonitor.Protos.Ingest.V1;
+using NarrativeMonitor.ServiceDefaults;
+
+namespace NarrativeMonitor.Cli;
+
+public static class CliCommands
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("NarrativeMonitor: finds where state media deny, deflect or omit confirmed facts.");
+        root.Subcommands.Add(Serve());
+        root.Subcommands.Add(Replay());
+        return root;
+    }
+
+    private static Command Serve()
+    {
+        var command = new Command("serve", "Runs ingest, classification and alert in one process with embedded defaults " +
+            "(in-memory transport and store; gRPC on http://127.0.0.1:5001, /health on http://127.0.0.1:5000). " +
+            "Configuration keys override the defaults, e.g. --Storage:Provider=Redis --Messaging:Transport=RabbitMq.");
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var app = EmbeddedHost.Build([.. parse.UnmatchedTokens]);
+            await app.RunAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Replay()
+    {
+        var corpus = new Argument<DirectoryInfo>("corpus-dir") { Description = "Corpus folder: sources.json, claims.json, articles.jsonl" };
+        var output = new Option<FileInfo?>("--out") { Description = "Write the alerts here as JSON lines" };
+        var ingest = new Option<Uri?>("--ingest") { Description = "gRPC address of a running ingest service (distributed replay)" };
+        var classification = new Option<Uri?>("--classification") { Description = "gRPC address of a running classification service" };
+        var alerts = new Option<Uri?>("--alerts") { Description = "gRPC address of a running alert service" };
+        var rabbit = new Option<Uri?>("--rabbitmq") { Description = "AMQP URI of the deployment's broker, to follow evaluations" };
+        var prefix = new Option<string>("--entity-prefix") { Description = "The deployment's Messaging:EntityPrefix", DefaultValueFactory = _ => "" };
+
+        var command = new Command("replay", "Feeds a corpus through the pipeline in published-time order, prints its alerts " +
+            "and writes them as JSON lines. Without service addresses the pipeline runs embedded in this process.")
+        {
+            corpus, output, ingest, classification, alerts, rabbit, prefix,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            Corpus loaded;
+            try
+            {
+                loaded = Corpus.Load(parse.GetValue(corpus)!.FullName);
+            }
+            catch (CorpusException ex)
+            {
+                await Console.Error.WriteLineAsync(ex.Message);
+                return 2;
+            }
+
+            var addresses = (parse.GetValue(ingest), parse.GetValue(classification), parse.GetValue(alerts), parse.GetValue(rabbit));
+            var distributed = addresses is not (null, null, null, null);
+            if (distributed && addresses is (null, _, _, _) or (_, null, _, _) or (_, _, null, _) or (_, _, _, null))
+            {
+                await Console.Error.WriteLineAsync("replay: a distributed replay needs --ingest, --classification, --alerts and --rabbitmq");
+                return 2;
+            }
+
+            var result = distributed
+                ? await ReplayDistributedAsync(loaded, addresses.Item1!, addresses.Item2!, addresses.Item3!, addresses.Item4!, parse.GetValue(prefix)!, cancellationToken)
+                : await ReplayEmbeddedAsync(loaded, cancellationToken);
+            return await ReportAsync(result, parse.GetValue(output));
+        });
+        return command;
+    }
+
+    public static async Task<ReplayResult> ReplayEmbeddedAsync(Corpus corpus, CancellationToken cancellationToken)
+    {
+        var port = EmbeddedHost.FreePort();
+        await using var app = EmbeddedHost.Build([], new Dictionary<string, string?>
+        {
+            ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{port}",
+            ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{EmbeddedHost.FreePort()}",
+            ["Logging:LogLevel:Default"] = "Warning",
+        }, bus => bus.AddReplayObserver());
+        await app.StartAsync(cancellationToken);
+        try
+        {
+            using var channel = GrpcChannel.ForAddress(app.GrpcAddress());
+            return await NewReplayer(channel, channel, channel, app.Services.GetRequiredService<ReplayProgress>()).ReplayAsync(corpus, null, cancellationToken);
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+        }
+    }
+
+    public static async Task<ReplayResult> ReplayDistributedAsync(Corpus corpus, Uri ingest, Uri classification, Uri alerts, Uri rabbitMq, string entityPrefix, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Messaging:Transport"] = nameof(MessagingTransport.RabbitMq),
+            ["Messaging:RabbitMqUri"] = rabbitMq.ToString(),
+            ["Messaging:EntityPrefix"] = entityPrefix,
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        builder.AddMessaging(bus => bus.AddReplayObserver());
+        builder.Services.AddSingleton<ReplayProgress>();
+        using var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        try
+        {
+            using var ingestChannel = GrpcChannel.ForAddress(ingest);
+            using var classificationChannel = GrpcChannel.ForAddress(classification);
+            using var alertsChannel = GrpcChannel.ForAddress(alerts);
+            return await NewReplayer(ingestChannel, classificationChannel, alertsChannel, host.Services.GetRequiredService<ReplayProgress>())
+                .ReplayAsync(corpus, null, cancellationToken);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static CorpusReplayer NewReplayer(GrpcChannel ingest, GrpcChannel classification, GrpcChannel alerts, ReplayProgress progress) =>
+        new(new IngestService.IngestServiceClient(ingest), new ClassificationService.ClassificationServiceClient(classification),
+            new AlertService.AlertServiceClient(alerts), progress);
+
+    private static async Task<int> ReportAsync(ReplayResult result, FileInfo? output)
+    {
+        foreach (var error in result.Errors)
+        {
+            await Console.Error.WriteLineAsync(error);
+        }
+
+        Console.WriteLine($"Replayed {result.Submitted} articles: {result.Accepted} accepted, {result.Duplicates} duplicates, {result.Errors.Count} rejected.");
+        Console.WriteLine();
+        AlertOutput.WriteTable(result.Alerts, Console.Out);
+        if (output is not null)
+        {
+            await AlertOutput.WriteJsonLinesAsync(result.Alerts, output.FullName);
+            Console.WriteLine();
+            Console.WriteLine($"{result.Alerts.Count} alerts written to {output.FullName}");
+        }
+
+        return result.Errors.Count == 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,71 @@
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using NarrativeMonitor.Alerts;
+using NarrativeMonitor.Classification;
+using NarrativeMonitor.Ingest;
+using NarrativeMonitor.ServiceDefaults;
+
+namespace NarrativeMonitor.Cli;
+
+/// <summary>The three services in one process: one bus carries every consumer, one set of stores serves every API.</summary>
+public static class EmbeddedHost
+{
+    /// <summary>Defaults of embedded mode: in-memory transport and store, gRPC and HTTP on loopback.</summary>
+    public static readonly IReadOnlyDictionary<string, string?> Defaults = new Dictionary<string, string?>
+    {
+        ["Messaging:Transport"] = nameof(MessagingTransport.InMemory),
+        ["Storage:Provider"] = nameof(StorageProvider.InMemory),
+        ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:5001",
+        ["Kestrel:Endpoints:Grpc:Protocols"] = nameof(HttpProtocols.Http2),
+        ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:5000",
+        ["Kestrel:Endpoints:Http:Protocols"] = nameof(HttpProtocols.Http1),
+    };
+
+    /// <param name="args">Command-line configuration (e.g. --Storage:Provider=Redis), applied over the defaults.</param>
+    /// <param name="overrides">Settings applied last (the replay command binds to a free port).</param>
+    /// <param name="configureBus">Extra consumers, e.g. the replay's progress observer.</param>
+    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null, Action<IBusRegistrationConfigurator>? configureBus = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(EmbeddedHost).Assembly.GetName().Name });
+        builder.Configuration.AddInMemoryCollection(Defaults);
+        builder.Configuration.AddEnvironmentVariables("NM_");
+        builder.Configuration.AddCommandLine(args);
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        builder.AddServiceDefaults();
+        builder.AddIngestServices();
+        builder.AddClassificationServices();
+        builder.AddAlertServices();
+        builder.Services.AddSingleton<ReplayProgress>();
+        builder.AddMessaging(bus =>
+        {
+            bus.AddIngestConsumers();
+            bus.AddClassificationConsumers();
+            bus.AddAlertConsumers();
+            configureBus?.Invoke(bus);
+        });
+
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapIngestEndpoints();
+        app.MapClassificationEndpoints();
+        app.MapAlertEndpoints();
+        return app;
+    }
+
+    /// <summary>The address of the HTTP/2 (gRPC) endpoint.</summary>
+    public static Uri GrpcAddress(this WebApplication app) =>
+        new(app.Configuration["Kestrel:Endpoints:Grpc:Url"]!.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+
+    /// <summary>A loopback port free right now, for a host that must not collide with a running one.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

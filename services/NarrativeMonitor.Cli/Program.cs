@@ -1,0 +1,3 @@
+using NarrativeMonitor.Cli;
+
+return await CliCommands.Build().Parse(args).InvokeAsync();

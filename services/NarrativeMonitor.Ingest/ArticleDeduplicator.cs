@@ -1,0 +1,137 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace NarrativeMonitor.Ingest;
+
+/// <summary>What an article claims: its id, its (source, normalized URL) pair and its content hash.</summary>
+public sealed record DeduplicationClaim(string ArticleId, string SourceId, string NormalizedUrl, string ContentHash)
+{
+    /// <summary>The (source, URL) pair as one short token: URLs can be kilobytes long.</summary>
+    public string UrlKey => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(SourceId + "\n" + NormalizedUrl)));
+}
+
+/// <summary>Null <see cref="DuplicateOf"/>: the claim was taken. Otherwise the id of the article that holds it.</summary>
+public readonly record struct DeduplicationResult(string? DuplicateOf)
+{
+    public static DeduplicationResult Claimed => default;
+
+    public bool IsDuplicate => DuplicateOf is not null;
+}
+
+public interface IArticleDeduplicator
+{
+    /// <summary>
+    /// Atomically takes the article id, the (source, URL) pair and the content hash for <paramref name="claim"/>.
+    /// When any of them is already held, takes none and answers the id of the article holding the first of them
+    /// (checked in that order). Of concurrent identical claims exactly one is taken.
+    /// </summary>
+    Task<DeduplicationResult> TryClaimAsync(DeduplicationClaim claim, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Gives back what <see cref="TryClaimAsync"/> took for <paramref name="claim"/> (parts held by another article
+    /// are left alone), so that a retry after a failed publish is accepted.
+    /// </summary>
+    Task ReleaseAsync(DeduplicationClaim claim, CancellationToken cancellationToken = default);
+}
+
+public sealed class InMemoryArticleDeduplicator(TimeProvider timeProvider, IOptions<IngestOptions> options) : IArticleDeduplicator
+{
+    private readonly Dictionary<string, (string ArticleId, DateTimeOffset? Expires)> _claims = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private readonly TimeSpan? _ttl = options.Value.DeduplicationTtl;
+
+    public Task<DeduplicationResult> TryClaimAsync(DeduplicationClaim claim, CancellationToken cancellationToken = default)
+    {
+        var now = timeProvider.GetUtcNow();
+        var keys = Keys(claim);
+        lock (_lock)
+        {
+            foreach (var key in keys)
+            {
+                if (_claims.TryGetValue(key, out var held) && (held.Expires is null || held.Expires > now))
+                {
+                    return Task.FromResult(new DeduplicationResult(held.ArticleId));
+                }
+            }
+
+            _claims[keys[0]] = (claim.ArticleId, null);
+            var expires = _ttl is { } ttl ? now + ttl : (DateTimeOffset?)null;
+            _claims[keys[1]] = (claim.ArticleId, expires);
+            _claims[keys[2]] = (claim.ArticleId, expires);
+        }
+
+        return Task.FromResult(DeduplicationResult.Claimed);
+    }
+
+    public Task ReleaseAsync(DeduplicationClaim claim, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            foreach (var key in Keys(claim))
+            {
+                if (_claims.TryGetValue(key, out var held) && held.ArticleId == claim.ArticleId)
+                {
+                    _claims.Remove(key);
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static string[] Keys(DeduplicationClaim claim) =>
+        ["id:" + claim.ArticleId, "url:" + claim.UrlKey, "hash:" + claim.ContentHash];
+}
+
+/// <summary>
+/// Keys (after the storage key prefix), each holding the id of the article that claimed it:
+///   ing:id:{article id}                          never expires: a client retry with the same id stays a duplicate
+///   ing:url:{sha256 hex of source id \n url}     expires after IngestOptions.DeduplicationTtl when set
+///   ing:hash:{content hash}                      expires after IngestOptions.DeduplicationTtl when set
+/// Claim and release are Lua scripts, so concurrent identical submissions see each other.
+/// </summary>
+public sealed class RedisArticleDeduplicator(IDatabase database, IOptions<IngestOptions> options) : IArticleDeduplicator
+{
+    // KEYS: id, url, hash. ARGV: article id, TTL of url and hash in milliseconds (0: none).
+    // Answers nil when claimed, else the article id holding the first taken key.
+    private const string ClaimScript = """
+        for i = 1, #KEYS do
+          local holder = redis.call('GET', KEYS[i])
+          if holder then return holder end
+        end
+        redis.call('SET', KEYS[1], ARGV[1])
+        local ttl = tonumber(ARGV[2])
+        for i = 2, #KEYS do
+          if ttl > 0 then
+            redis.call('SET', KEYS[i], ARGV[1], 'PX', ttl)
+          else
+            redis.call('SET', KEYS[i], ARGV[1])
+          end
+        end
+        return nil
+        """;
+
+    // KEYS: id, url, hash. ARGV: article id. Deletes only the keys this article holds.
+    private const string ReleaseScript = """
+        for i = 1, #KEYS do
+          if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]) end
+        end
+        return 0
+        """;
+
+    private readonly long _ttlMilliseconds = (long)(options.Value.DeduplicationTtl?.TotalMilliseconds ?? 0);
+
+    public async Task<DeduplicationResult> TryClaimAsync(DeduplicationClaim claim, CancellationToken cancellationToken = default)
+    {
+        var holder = await database.ScriptEvaluateAsync(ClaimScript, Keys(claim), [claim.ArticleId, _ttlMilliseconds]);
+        return holder.IsNull ? DeduplicationResult.Claimed : new DeduplicationResult(holder.ToString());
+    }
+
+    public Task ReleaseAsync(DeduplicationClaim claim, CancellationToken cancellationToken = default) =>
+        database.ScriptEvaluateAsync(ReleaseScript, Keys(claim), [claim.ArticleId]);
+
+    private static RedisKey[] Keys(DeduplicationClaim claim) =>
+        ["ing:id:" + claim.ArticleId, "ing:url:" + claim.UrlKey, "ing:hash:" + claim.ContentHash];
+}

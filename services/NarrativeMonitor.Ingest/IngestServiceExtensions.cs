@@ -1,0 +1,34 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using NarrativeMonitor.ServiceDefaults;
+
+namespace NarrativeMonitor.Ingest;
+
+public static class IngestServiceExtensions
+{
+    /// <summary>Ingest's options, stores and pipeline. Does not add messaging or service defaults: the host does.</summary>
+    public static IHostApplicationBuilder AddIngestServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<IngestOptions>()
+            .BindConfiguration(IngestOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.AddStore<ISourceStore, InMemorySourceStore, RedisSourceStore>();
+        builder.AddStore<IArticleDeduplicator, InMemoryArticleDeduplicator, RedisArticleDeduplicator>();
+        builder.Services.TryAddSingleton<SourceRegistry>();
+        builder.Services.TryAddSingleton<ArticleValidator>();
+        // Scoped: it publishes through the scope's IPublishEndpoint, as MassTransit intends.
+        builder.Services.TryAddScoped<ArticleIngestPipeline>();
+        return builder;
+    }
+
+    /// <summary>Ingest consumes no messages; kept so every service composes the same way.</summary>
+    public static IBusRegistrationConfigurator AddIngestConsumers(this IBusRegistrationConfigurator bus) => bus;
+
+    public static IEndpointRouteBuilder MapIngestEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGrpcService<IngestGrpcService>();
+        return app;
+    }
+}

@@ -1,0 +1,77 @@
+using NarrativeMonitor.Cli;
+using NarrativeMonitor.Protos.Alerts.V1;
+using NarrativeMonitor.Testing;
+using Xunit;
+
+namespace NarrativeMonitor.IntegrationTests;
+
+public sealed class EmbeddedReplayTests
+{
+    public static TheoryData<string> Corpora() => new(Samples.CorpusNames());
+
+    [Theory]
+    [MemberData(nameof(Corpora))]
+    public async Task Replay_of_a_sample_corpus_raises_the_alerts_its_analysts_expect(string corpus)
+    {
+        var result = await CliCommands.ReplayEmbeddedAsync(Samples.Load(corpus), CancellationToken.None);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(Samples.ExpectedAlerts(corpus), Samples.Lines(result.Alerts));
+    }
+
+    [Fact]
+    public async Task Every_alert_carries_its_evidence_and_none_precedes_confirmation()
+    {
+        var result = await CliCommands.ReplayEmbeddedAsync(Samples.Load("kursk-2024"), CancellationToken.None);
+
+        Assert.NotEmpty(result.Alerts);
+        Assert.All(result.Alerts, alert =>
+        {
+            Assert.NotEmpty(alert.Evidence.DivergingArticleIds);
+            Assert.True(alert.Evidence.ConfirmingArticleIds.Count >= 2);
+            Assert.True(alert.RaisedAt.ToDateTimeOffset() >= alert.Evidence.ConfirmedAt.ToDateTimeOffset());
+        });
+    }
+
+    [Fact]
+    public async Task A_bad_corpus_line_is_reported_with_its_file_and_line()
+    {
+        var folder = Directory.CreateTempSubdirectory("nm-corpus-");
+        foreach (var file in new[] { Corpus.SourcesFile, Corpus.ClaimsFile })
+        {
+            File.Copy(Path.Combine(Samples.Folder("kursk-2024"), file), Path.Combine(folder.FullName, file));
+        }
+
+        var lines = File.ReadLines(Path.Combine(Samples.Folder("kursk-2024"), Corpus.ArticlesFile)).Take(3).ToList();
+        lines.Insert(2, "{\"id\": \"broken\", \"source_id\": ");
+        await File.WriteAllLinesAsync(Path.Combine(folder.FullName, Corpus.ArticlesFile), lines);
+
+        var error = Assert.Throws<CorpusException>(() => Corpus.Load(folder.FullName));
+        Assert.Contains($"{Corpus.ArticlesFile}:3:", error.Message);
+    }
+}
+
+[Collection(ServersCollection.Name)]
+public sealed class DistributedReplayTests(RedisFixture redis, RabbitMqFixture rabbit)
+{
+    [Fact]
+    public async Task Replay_through_the_distributed_path_gives_the_same_alerts_as_embedded_mode()
+    {
+        var corpus = Samples.Load("kursk-2024");
+        var embedded = await CliCommands.ReplayEmbeddedAsync(corpus, CancellationToken.None);
+
+        await using var cluster = await PipelineCluster.StartAsync(redis, rabbit);
+        var distributed = await CliCommands.ReplayDistributedAsync(corpus, cluster.IngestAddress, cluster.ClassificationAddress,
+            cluster.AlertsAddress, cluster.RabbitMq, cluster.Prefix, CancellationToken.None);
+
+        Assert.Empty(distributed.Errors);
+        Assert.NotEmpty(embedded.Alerts);
+        Assert.Equal(Comparable(embedded.Alerts), Comparable(distributed.Alerts));
+    }
+
+    private static IReadOnlyList<string> Comparable(IEnumerable<Alert> alerts) =>
+        alerts.Select(a => string.Join('|', a.Id, a.ClaimId, a.SourceId, a.Kind, a.Severity, a.State, a.RaisedAt, a.ResolvedAt,
+                string.Join(',', a.Evidence.DivergingArticleIds), string.Join(',', a.Evidence.ConfirmingArticleIds)))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+}
