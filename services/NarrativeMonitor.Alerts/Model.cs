@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using NarrativeMonitor.Contracts;
 
 namespace NarrativeMonitor.Alerts;
@@ -43,6 +44,7 @@ public sealed record AlertEpisode
     public required IReadOnlyList<string> ConfirmingArticleIds { get; init; }
     public required DateTimeOffset ConfirmedAt { get; init; }
 
+    [JsonIgnore]
     public bool IsResolved => ResolvedAt is not null;
 
     /// <summary>Value equality including the lists (records compare lists by reference).</summary>
@@ -65,8 +67,10 @@ public sealed record AlertRecord
     public bool Withdrawn { get; init; }
     public Acknowledgement? Acknowledgement { get; init; }
 
+    [JsonIgnore]
     public string Id => Episode.Id;
 
+    [JsonIgnore]
     public AlertState State =>
         Withdrawn ? AlertState.Withdrawn
         : Episode.IsResolved ? AlertState.Resolved

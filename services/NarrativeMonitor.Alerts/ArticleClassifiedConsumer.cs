@@ -1,0 +1,124 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using NarrativeMonitor.Contracts;
+
+namespace NarrativeMonitor.Alerts;
+
+/// <summary>
+/// Records each classified article in the ledger (a confirmation, or a state outlet's observation), re-evaluates the
+/// outlets it can affect and publishes the alert changes. Idempotent: a redelivered article changes nothing.
+/// </summary>
+public sealed class ArticleClassifiedConsumer(
+    IAlertLedger ledger, AlertEvaluator evaluator, TimeProvider time, ILogger<ArticleClassifiedConsumer> logger) : IConsumer<ArticleClassified>
+{
+    public async Task Consume(ConsumeContext<ArticleClassified> context)
+    {
+        var article = context.Message;
+        var cancellationToken = context.CancellationToken;
+        var events = new List<AlertEventRecord>();
+        foreach (var result in article.Results)
+        {
+            var rulesChanged = await ledger.RecordRulesAsync(result.ClaimId, result.Rules ?? ClaimRules.Default, cancellationToken);
+            IReadOnlyList<string> outlets;
+            if (article.SourceKind == SourceKind.StateMedia)
+            {
+                await ledger.RecordObservationAsync(result.ClaimId, article.SourceId,
+                    new Observation(article.ArticleId, article.PublishedAt, result.Stance, result.Confidence, result.Evidence), cancellationToken);
+                outlets = rulesChanged ? await ledger.ListOutletsAsync(result.ClaimId, cancellationToken) : [article.SourceId];
+            }
+            else if (result.Stance == Stance.Acknowledges || rulesChanged)
+            {
+                if (result.Stance == Stance.Acknowledges)
+                {
+                    await ledger.RecordConfirmationAsync(result.ClaimId,
+                        new Confirmation(article.SourceId, article.ArticleId, article.PublishedAt), cancellationToken);
+                }
+
+                outlets = await ledger.ListOutletsAsync(result.ClaimId, cancellationToken);
+            }
+            else
+            {
+                continue;
+            }
+
+            // Evaluated even when the article was already recorded: a delivery that failed after recording must still
+            // get its alerts committed, and evaluating a settled ledger commits nothing.
+            foreach (var outlet in outlets)
+            {
+                events.AddRange(await evaluator.EvaluateAsync(result.ClaimId, outlet, cancellationToken));
+            }
+        }
+
+        int raised = 0, resolved = 0;
+        foreach (var appended in events)
+        {
+            var episode = appended.Alert.Episode;
+            switch (appended.Type)
+            {
+                case AlertEventType.Raised:
+                    raised++;
+                    await context.Publish(new DivergenceAlertRaised
+                    {
+                        AlertId = episode.Id,
+                        ClaimId = episode.ClaimId,
+                        SourceId = episode.SourceId,
+                        Kind = episode.Kind,
+                        Severity = episode.Severity,
+                        RaisedAt = episode.RaisedAt,
+                        DivergingArticleIds = episode.DivergingArticleIds,
+                        ConfirmingArticleIds = episode.ConfirmingArticleIds,
+                    }, cancellationToken);
+                    break;
+                case AlertEventType.Resolved or AlertEventType.Withdrawn:
+                    resolved++;
+                    await context.Publish(new DivergenceAlertResolved
+                    {
+                        AlertId = episode.Id,
+                        ClaimId = episode.ClaimId,
+                        SourceId = episode.SourceId,
+                        Kind = episode.Kind,
+                        ResolvedAt = episode.ResolvedAt,
+                        ResolvingArticleId = episode.ResolvingArticleId,
+                        Withdrawn = appended.Type == AlertEventType.Withdrawn,
+                    }, cancellationToken);
+                    break;
+            }
+        }
+
+        await context.Publish(new ArticleEvaluated
+        {
+            ArticleId = article.ArticleId,
+            IngestedAt = article.IngestedAt,
+            ClassifiedAt = article.ClassifiedAt,
+            EvaluatedAt = time.GetUtcNow(),
+            AlertsRaised = raised,
+            AlertsResolved = resolved,
+        }, cancellationToken);
+        logger.LogDebug("Evaluated {ArticleId} from {SourceId}: {AlertsRaised} raised, {AlertsResolved} resolved",
+            article.ArticleId, article.SourceId, raised, resolved);
+    }
+}
+
+public sealed class ArticleClassifiedConsumerDefinition : ConsumerDefinition<ArticleClassifiedConsumer>
+{
+    private readonly AlertOptions _options;
+
+    public ArticleClassifiedConsumerDefinition(IOptions<AlertOptions> options)
+    {
+        _options = options.Value;
+        ConcurrentMessageLimit = _options.ConsumerConcurrency;
+    }
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ArticleClassifiedConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        endpointConfigurator.UseMessageRetry(retry =>
+        {
+            retry.Intervals(100, 500, 2_000, 5_000);
+            retry.Ignore<ArgumentException>();
+        });
+        // One outlet's articles one at a time: its ledger version is what concurrent evaluations would fight over.
+        var partitioner = endpointConfigurator.CreatePartitioner(_options.Partitions);
+        consumerConfigurator.Message<ArticleClassified>(message => message.UsePartitioner(partitioner, c => c.Message.SourceId));
+    }
+}

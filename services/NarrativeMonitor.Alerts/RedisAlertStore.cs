@@ -1,0 +1,308 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using NarrativeMonitor.Contracts;
+using StackExchange.Redis;
+
+namespace NarrativeMonitor.Alerts;
+
+/// <summary>
+/// The ledger, alerts and event log in Redis (keys below carry the configured prefix). Every write that must be atomic
+/// is a MULTI/EXEC transaction with conditions; the event log is one Redis stream, so every replica sees every event
+/// in one order, and an event's cursor is its stream entry id.
+/// Keys:
+///   cv:{claim}         string  version of the claim's confirmations and rules (INCR)
+///   cr:{claim}         string  the claim's latest rules, JSON
+///   cf:{claim}         hash    article id -> confirmation JSON
+///   co:{claim}         set     state outlets observed on the claim
+///   ov:{claim}:{src}   string  version of the outlet's observations and alerts (INCR)
+///   ob:{claim}:{src}   hash    article id -> observation JSON
+///   oa:{claim}:{src}   set     alert ids of the outlet on the claim
+///   a:{id}             string  alert JSON (without acknowledgement)
+///   ak:{id}            string  the analyst's acknowledgement JSON
+///   ax                 zset    alert ids scored by raised time (microseconds since the epoch)
+///   ev                 stream  alert events: t (type), a (alert JSON), r (recorded, Unix ms)
+/// </summary>
+public sealed partial class RedisAlertStore(IDatabase database, IOptions<AlertOptions> options) : IAlertLedger, IAlertStore
+{
+    private const string AlertIndexKey = "ax";
+    private const string EventsKey = "ev";
+    private const int ListBatch = 256;
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task<bool> RecordObservationAsync(string claimId, string sourceId, Observation observation, CancellationToken cancellationToken = default)
+    {
+        var transaction = database.CreateTransaction();
+        transaction.AddCondition(Condition.HashNotExists(ObservationsKey(claimId, sourceId), observation.ArticleId));
+        _ = transaction.HashSetAsync(ObservationsKey(claimId, sourceId), observation.ArticleId, Serialize(observation));
+        _ = transaction.StringIncrementAsync(OutletVersionKey(claimId, sourceId));
+        _ = transaction.SetAddAsync(OutletsKey(claimId), sourceId);
+        return await transaction.ExecuteAsync();
+    }
+
+    public async Task<bool> RecordConfirmationAsync(string claimId, Confirmation confirmation, CancellationToken cancellationToken = default)
+    {
+        var transaction = database.CreateTransaction();
+        transaction.AddCondition(Condition.HashNotExists(ConfirmationsKey(claimId), confirmation.ArticleId));
+        _ = transaction.HashSetAsync(ConfirmationsKey(claimId), confirmation.ArticleId, Serialize(confirmation));
+        _ = transaction.StringIncrementAsync(ClaimVersionKey(claimId));
+        return await transaction.ExecuteAsync();
+    }
+
+    public async Task<bool> RecordRulesAsync(string claimId, ClaimRules rules, CancellationToken cancellationToken = default)
+    {
+        var serialized = Serialize(rules);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var stored = await database.StringGetAsync(RulesKey(claimId));
+            if (stored == serialized)
+            {
+                return false;
+            }
+
+            var transaction = database.CreateTransaction();
+            transaction.AddCondition(stored.IsNull ? Condition.KeyNotExists(RulesKey(claimId)) : Condition.StringEqual(RulesKey(claimId), stored));
+            _ = transaction.StringSetAsync(RulesKey(claimId), serialized);
+            _ = transaction.StringIncrementAsync(ClaimVersionKey(claimId));
+            if (await transaction.ExecuteAsync())
+            {
+                return true;
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> ListOutletsAsync(string claimId, CancellationToken cancellationToken = default)
+    {
+        var members = await database.SetMembersAsync(OutletsKey(claimId));
+        return members.Select(m => m.ToString()).Order(StringComparer.Ordinal).ToList();
+    }
+
+    public async Task<LedgerSnapshot> ReadAsync(string claimId, string sourceId, CancellationToken cancellationToken = default)
+    {
+        // Versions first: anything written after this read bumps a version, so a commit based on this snapshot fails.
+        var versions = await database.StringGetAsync([ClaimVersionKey(claimId), OutletVersionKey(claimId, sourceId)]);
+        var rulesTask = database.StringGetAsync(RulesKey(claimId));
+        var confirmationsTask = database.HashValuesAsync(ConfirmationsKey(claimId));
+        var observationsTask = database.HashValuesAsync(ObservationsKey(claimId, sourceId));
+        var alertIdsTask = database.SetMembersAsync(OutletAlertsKey(claimId, sourceId));
+        await Task.WhenAll(rulesTask, confirmationsTask, observationsTask, alertIdsTask);
+
+        var alerts = await ReadAlertsAsync(alertIdsTask.Result.Select(id => id.ToString()).ToList());
+        var rules = rulesTask.Result;
+        return new LedgerSnapshot(
+            claimId,
+            sourceId,
+            rules.IsNull ? ClaimRules.Default : Deserialize<ClaimRules>(rules),
+            confirmationsTask.Result.Select(Deserialize<Confirmation>).ToList(),
+            observationsTask.Result.Select(Deserialize<Observation>).ToList(),
+            alerts.ToDictionary(a => a.Id, StringComparer.Ordinal),
+            versions[0].IsNull ? 0 : (long)versions[0],
+            versions[1].IsNull ? 0 : (long)versions[1]);
+    }
+
+    public async Task<IReadOnlyList<AlertEventRecord>?> CommitAsync(LedgerSnapshot snapshot, IReadOnlyList<AlertChange> changes, DateTimeOffset recordedAt, CancellationToken cancellationToken = default)
+    {
+        var transaction = database.CreateTransaction();
+        transaction.AddCondition(VersionCondition(ClaimVersionKey(snapshot.ClaimId), snapshot.ClaimVersion));
+        transaction.AddCondition(VersionCondition(OutletVersionKey(snapshot.ClaimId, snapshot.SourceId), snapshot.OutletVersion));
+        foreach (var change in changes)
+        {
+            if (snapshot.Alerts.TryGetValue(change.Alert.Id, out var seen) && seen.Acknowledgement is null)
+            {
+                // The events carry the alert as the snapshot saw it: an acknowledgement since then must not be lost.
+                transaction.AddCondition(Condition.KeyNotExists(AcknowledgementKey(change.Alert.Id)));
+            }
+        }
+
+        _ = transaction.StringIncrementAsync(OutletVersionKey(snapshot.ClaimId, snapshot.SourceId));
+        var appends = new List<(Task<RedisValue> Id, AlertEventType Type, AlertRecord Alert)>();
+        foreach (var change in changes)
+        {
+            _ = transaction.StringSetAsync(AlertKey(change.Alert.Id), Serialize(change.Alert with { Acknowledgement = null }));
+            _ = transaction.SetAddAsync(OutletAlertsKey(snapshot.ClaimId, snapshot.SourceId), change.Alert.Id);
+            _ = transaction.SortedSetAddAsync(AlertIndexKey, change.Alert.Id, AlertPageToken.SortKey(change.Alert));
+            if (change.Event is { } type)
+            {
+                appends.Add((AppendEvent(transaction, type, change.Alert, recordedAt), type, change.Alert));
+            }
+        }
+
+        if (!await transaction.ExecuteAsync())
+        {
+            return null;
+        }
+
+        var events = new List<AlertEventRecord>(appends.Count);
+        foreach (var (id, type, alert) in appends)
+        {
+            events.Add(new AlertEventRecord((await id).ToString(), type, alert, recordedAt));
+        }
+
+        return events;
+    }
+
+    public async Task<AlertPage> ListAsync(AlertQuery query, CancellationToken cancellationToken = default)
+    {
+        var position = AlertPageToken.DecodeOrThrow(query.PageToken);
+        var fetched = new List<AlertRecord>();
+        var maxScore = position?.Key ?? double.PositiveInfinity;
+        for (long skip = 0; fetched.Count <= query.PageSize; skip += ListBatch)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var entries = await database.SortedSetRangeByScoreWithScoresAsync(
+                AlertIndexKey, double.NegativeInfinity, maxScore, Exclude.None, Order.Descending, skip, ListBatch);
+            var candidates = entries
+                .Select(e => (Id: e.Element.ToString(), Key: (long)e.Score))
+                .Where(e => position is null || AlertPageToken.IsAfter(e.Key, e.Id, position.Value.Key, position.Value.Id))
+                .ToList();
+            var alerts = await ReadAlertsAsync(candidates.Select(c => c.Id).ToList());
+            // Redis orders equal scores by member descending, which is the list order; keep it.
+            foreach (var alert in alerts.Where(query.Matches))
+            {
+                fetched.Add(alert);
+                if (fetched.Count > query.PageSize)
+                {
+                    break;
+                }
+            }
+
+            if (entries.Length < ListBatch)
+            {
+                break;
+            }
+        }
+
+        return InMemoryAlertStore.Page(fetched, query.PageSize);
+    }
+
+    public async Task<AlertRecord?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        (await ReadAlertsAsync([id])).SingleOrDefault();
+
+    public async Task<AcknowledgeResult> AcknowledgeAsync(string id, string analyst, string note, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var stored = await database.StringGetAsync([AlertKey(id), AcknowledgementKey(id)]);
+            if (stored[0].IsNull)
+            {
+                return new AcknowledgeResult(AcknowledgeOutcome.NotFound, null, null);
+            }
+
+            var alert = ToRecord(stored[0], stored[1]);
+            if (alert.Withdrawn)
+            {
+                return new AcknowledgeResult(AcknowledgeOutcome.Withdrawn, alert, null);
+            }
+
+            if (alert.Acknowledgement is not null)
+            {
+                return new AcknowledgeResult(AcknowledgeOutcome.AlreadyAcknowledged, alert, null);
+            }
+
+            var acknowledged = alert with { Acknowledgement = new Acknowledgement(analyst, note, at) };
+            var transaction = database.CreateTransaction();
+            transaction.AddCondition(Condition.KeyNotExists(AcknowledgementKey(id)));
+            transaction.AddCondition(Condition.StringEqual(AlertKey(id), stored[0]));
+            _ = transaction.StringSetAsync(AcknowledgementKey(id), Serialize(acknowledged.Acknowledgement));
+            var eventId = AppendEvent(transaction, AlertEventType.Acknowledged, acknowledged, at);
+            if (await transaction.ExecuteAsync())
+            {
+                var appended = new AlertEventRecord((await eventId).ToString(), AlertEventType.Acknowledged, acknowledged, at);
+                return new AcknowledgeResult(AcknowledgeOutcome.Acknowledged, acknowledged, appended);
+            }
+        }
+    }
+
+    public bool IsValidCursor(string cursor) => StreamIdPattern().IsMatch(cursor);
+
+    public async Task<string> LatestCursorAsync(CancellationToken cancellationToken = default)
+    {
+        var newest = await database.StreamRangeAsync(EventsKey, "-", "+", 1, Order.Descending);
+        return newest.Length == 0 ? "0-0" : newest[0].Id.ToString();
+    }
+
+    public async Task<IReadOnlyList<AlertEventRecord>> ReadEventsAsync(string? afterCursor, int max, CancellationToken cancellationToken = default)
+    {
+        var entries = await database.StreamRangeAsync(EventsKey, After(afterCursor), "+", max, Order.Ascending);
+        return entries.Select(ToEvent).ToList();
+    }
+
+    public async Task WaitForEventsAsync(string? afterCursor, CancellationToken cancellationToken = default)
+    {
+        // StackExchange.Redis multiplexes one connection and has no blocking XREAD: poll with short sleeps.
+        var interval = TimeSpan.FromMilliseconds(options.Value.SubscribePollIntervalMilliseconds);
+        var start = After(afterCursor);
+        while ((await database.StreamRangeAsync(EventsKey, start, "+", 1, Order.Ascending)).Length == 0)
+        {
+            await Task.Delay(interval, cancellationToken);
+        }
+    }
+
+    private RedisValue After(string? cursor) =>
+        string.IsNullOrEmpty(cursor) ? "-"
+        : IsValidCursor(cursor) ? "(" + cursor
+        : throw new FormatException("not an event cursor of this service");
+
+    private async Task<List<AlertRecord>> ReadAlertsAsync(IReadOnlyList<string> ids)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        var keys = ids.SelectMany(id => new RedisKey[] { AlertKey(id), AcknowledgementKey(id) }).ToArray();
+        var values = await database.StringGetAsync(keys);
+        var alerts = new List<AlertRecord>(ids.Count);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (!values[2 * i].IsNull)
+            {
+                alerts.Add(ToRecord(values[2 * i], values[2 * i + 1]));
+            }
+        }
+
+        return alerts;
+    }
+
+    private static AlertRecord ToRecord(RedisValue alert, RedisValue acknowledgement) =>
+        Deserialize<AlertRecord>(alert) with
+        {
+            Acknowledgement = acknowledgement.IsNull ? null : Deserialize<Acknowledgement>(acknowledgement),
+        };
+
+    private static Task<RedisValue> AppendEvent(ITransaction transaction, AlertEventType type, AlertRecord alert, DateTimeOffset recordedAt) =>
+        transaction.StreamAddAsync(EventsKey, [
+            new NameValueEntry("t", (int)type),
+            new NameValueEntry("a", Serialize(alert)),
+            new NameValueEntry("r", recordedAt.ToUnixTimeMilliseconds()),
+        ]);
+
+    private static AlertEventRecord ToEvent(StreamEntry entry) => new(
+        entry.Id.ToString(),
+        (AlertEventType)(int)entry["t"],
+        Deserialize<AlertRecord>(entry["a"]),
+        DateTimeOffset.FromUnixTimeMilliseconds((long)entry["r"]));
+
+    private static Condition VersionCondition(RedisKey key, long version) =>
+        version == 0 ? Condition.KeyNotExists(key) : Condition.StringEqual(key, version);
+
+    private static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Json);
+
+    private static T Deserialize<T>(RedisValue value) =>
+        JsonSerializer.Deserialize<T>(value.ToString(), Json) ?? throw new InvalidDataException($"Redis holds a null {typeof(T).Name}");
+
+    private static RedisKey ClaimVersionKey(string claimId) => $"cv:{claimId}";
+    private static RedisKey RulesKey(string claimId) => $"cr:{claimId}";
+    private static RedisKey ConfirmationsKey(string claimId) => $"cf:{claimId}";
+    private static RedisKey OutletsKey(string claimId) => $"co:{claimId}";
+    private static RedisKey OutletVersionKey(string claimId, string sourceId) => $"ov:{claimId}:{sourceId}";
+    private static RedisKey ObservationsKey(string claimId, string sourceId) => $"ob:{claimId}:{sourceId}";
+    private static RedisKey OutletAlertsKey(string claimId, string sourceId) => $"oa:{claimId}:{sourceId}";
+    private static RedisKey AlertKey(string id) => $"a:{id}";
+    private static RedisKey AcknowledgementKey(string id) => $"ak:{id}";
+
+    [GeneratedRegex(@"^\d{1,20}-\d{1,20}$")]
+    private static partial Regex StreamIdPattern();
+}
