@@ -12,6 +12,7 @@ public sealed class Sentence
         Text = text;
         Tokens = Tokenizer.Tokenize(text);
         Stems = Tokens.Select(Normalizer.Normalize).ToArray();
+        StemSet = new HashSet<string>(Stems, StringComparer.Ordinal);
     }
 
     public int Index { get; }
@@ -23,6 +24,8 @@ public sealed class Sentence
 
     /// <summary>Normalized form of each token, aligned with <see cref="Tokens"/>.</summary>
     public IReadOnlyList<string> Stems { get; }
+
+    public IReadOnlySet<string> StemSet { get; }
 }
 
 /// <summary>Splits text into sentences on '.', '!', '?', '…' and line breaks, without splitting after abbreviations.</summary>
