@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NarrativeMonitor.Protos.Alerts.V1;
 using NarrativeMonitor.Protos.Classification.V1;
@@ -78,7 +80,7 @@ public static class CliCommands
         return command;
     }
 
-    public static async Task<ReplayResult> ReplayEmbeddedAsync(Corpus corpus, CancellationToken cancellationToken)
+    public static async Task<ReplayResult> ReplayEmbeddedAsync(Corpus corpus, CancellationToken cancellationToken, Action<IServiceCollection>? configureServices = null)
     {
         var port = EmbeddedHost.FreePort();
         await using var app = EmbeddedHost.Build([], new Dictionary<string, string?>
@@ -86,7 +88,7 @@ public static class CliCommands
             ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{port}",
             ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{EmbeddedHost.FreePort()}",
             ["Logging:LogLevel:Default"] = "Warning",
-        }, bus => bus.AddReplayObserver());
+        }, bus => bus.AddReplayObserver(), configureServices);
         await app.StartAsync(cancellationToken);
         try
         {

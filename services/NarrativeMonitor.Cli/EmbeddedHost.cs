@@ -1,4 +1,6 @@
 using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using NarrativeMonitor.Alerts;
@@ -25,7 +27,12 @@ public static class EmbeddedHost
     /// <param name="args">Command-line configuration (e.g. --Storage:Provider=Redis), applied over the defaults.</param>
     /// <param name="overrides">Settings applied last (the replay command binds to a free port).</param>
     /// <param name="configureBus">Extra consumers, e.g. the replay's progress observer.</param>
-    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null, Action<IBusRegistrationConfigurator>? configureBus = null)
+    /// <param name="configureServices">Last word on the services, e.g. another <c>IStanceClassifier</c>.</param>
+    public static WebApplication Build(
+        string[] args,
+        IReadOnlyDictionary<string, string?>? overrides = null,
+        Action<IBusRegistrationConfigurator>? configureBus = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(EmbeddedHost).Assembly.GetName().Name });
         builder.Configuration.AddInMemoryCollection(Defaults);
@@ -48,6 +55,7 @@ public static class EmbeddedHost
             bus.AddAlertConsumers();
             configureBus?.Invoke(bus);
         });
+        configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.MapDefaultEndpoints();

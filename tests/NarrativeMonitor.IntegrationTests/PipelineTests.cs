@@ -79,7 +79,7 @@ public sealed class PipelineTests(RedisFixture redis, RabbitMqFixture rabbit)
             IngestedAt = DateTimeOffset.UtcNow,
             ClassifiedAt = DateTimeOffset.UtcNow,
             ClaimsEvaluated = 1,
-            Results = [new ClaimStanceResult { ClaimId = ClaimId, Stance = ContractStance.Denies, Confidence = 0.9, Evidence = "It is fake.", Rules = ClaimRules.Default }],
+            Results = [new ClaimStanceResult { ClaimId = ClaimId, Stance = ContractStance.Denies, Confidence = 0.9, Evidence = "It is fake.", Rules = Contracts.ClaimRules.Default }],
         };
         for (var delivery = 0; delivery < 3; delivery++)
         {

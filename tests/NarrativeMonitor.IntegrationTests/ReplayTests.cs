@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using NarrativeMonitor.Classifier;
 using NarrativeMonitor.Cli;
 using NarrativeMonitor.Protos.Alerts.V1;
 using NarrativeMonitor.Testing;
@@ -11,12 +13,33 @@ public sealed class EmbeddedReplayTests
 
     [Theory]
     [MemberData(nameof(Corpora))]
-    public async Task Replay_of_a_sample_corpus_raises_the_alerts_its_analysts_expect(string corpus)
+    public async Task Replay_with_the_hand_labels_raises_exactly_the_expected_alerts(string corpus)
+    {
+        var loaded = Samples.Load(corpus);
+        var labels = new LabelledStanceClassifier(loaded, Path.Combine(Samples.Folder(corpus), "labels.jsonl"));
+
+        var result = await CliCommands.ReplayEmbeddedAsync(loaded, CancellationToken.None, services => services.AddSingleton<IStanceClassifier>(labels));
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(Samples.ExpectedAlerts(corpus), Samples.Lines(result.Alerts));
+    }
+
+    [Theory]
+    [MemberData(nameof(Corpora))]
+    public async Task Replay_with_the_shipped_classifier_alerts_the_expected_outlets_for_the_expected_divergences(string corpus)
     {
         var result = await CliCommands.ReplayEmbeddedAsync(Samples.Load(corpus), CancellationToken.None);
 
         Assert.Empty(result.Errors);
-        Assert.Equal(Samples.ExpectedAlerts(corpus), Samples.Lines(result.Alerts));
+        // Times may differ where the classifier misreads an article (see the README's per-stance accuracy); which outlet
+        // diverged, how, and whether the outlet later acknowledged the claim must not.
+        Assert.Equal(Samples.ExpectedAlerts(corpus).Select(WithoutTimes).Order(), Samples.Lines(result.Alerts).Select(WithoutTimes).Order());
+    }
+
+    private static string WithoutTimes(string line)
+    {
+        var parts = line.Split(' ');
+        return $"{parts[0]} {parts[1]} {parts[2]} resolved:{parts[6] != "-"}";
     }
 
     [Fact]

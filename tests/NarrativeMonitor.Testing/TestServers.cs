@@ -27,8 +27,7 @@ public sealed class RedisFixture : IAsyncLifetime
         }
         else
         {
-            _container = new RedisBuilder("redis:7.2.5").Build();
-            await TestServerErrors.StartContainerAsync(_container.StartAsync, "Redis", EnvironmentVariable, "127.0.0.1:6379");
+            _container = await TestServerErrors.StartContainerAsync(() => new RedisBuilder("redis:7.2.5").Build(), "Redis", EnvironmentVariable, "127.0.0.1:6379");
             ConnectionString = _container.GetConnectionString();
         }
 
@@ -76,8 +75,9 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         }
         else
         {
-            _container = new RabbitMqBuilder("rabbitmq:3.13.7-management").WithUsername("guest").WithPassword("guest").Build();
-            await TestServerErrors.StartContainerAsync(_container.StartAsync, "RabbitMQ", EnvironmentVariable, "amqp://guest:guest@127.0.0.1:5672/");
+            _container = await TestServerErrors.StartContainerAsync(
+                () => new RabbitMqBuilder("rabbitmq:3.13.7-management").WithUsername("guest").WithPassword("guest").Build(),
+                "RabbitMQ", EnvironmentVariable, "amqp://guest:guest@127.0.0.1:5672/");
             AmqpUri = new Uri(_container.GetConnectionString());
         }
 
@@ -108,11 +108,14 @@ public sealed class RabbitMqFixture : IAsyncLifetime
 
 internal static class TestServerErrors
 {
-    public static async Task StartContainerAsync(Func<CancellationToken, Task> start, string server, string variable, string example)
+    public static async Task<TContainer> StartContainerAsync<TContainer>(Func<TContainer> build, string server, string variable, string example)
+        where TContainer : DotNet.Testcontainers.Containers.IContainer
     {
         try
         {
-            await start(CancellationToken.None);
+            var container = build();
+            await container.StartAsync();
+            return container;
         }
         catch (Exception ex) when (ex is DockerUnavailableException or ArgumentException or InvalidOperationException or HttpRequestException)
         {
