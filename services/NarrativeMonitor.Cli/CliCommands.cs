@@ -40,10 +40,10 @@ public static class CliCommands
     {
         var corpus = new Argument<DirectoryInfo>("corpus-dir") { Description = "Corpus folder: sources.json, claims.json, articles.jsonl" };
         var output = new Option<FileInfo?>("--out") { Description = "Write the alerts here as JSON lines" };
-        var ingest = new Option<Uri?>("--ingest") { Description = "gRPC address of a running ingest service (distributed replay)" };
-        var classification = new Option<Uri?>("--classification") { Description = "gRPC address of a running classification service" };
-        var alerts = new Option<Uri?>("--alerts") { Description = "gRPC address of a running alert service" };
-        var rabbit = new Option<Uri?>("--rabbitmq") { Description = "AMQP URI of the deployment's broker, to follow evaluations" };
+        var ingest = new Option<string?>("--ingest") { Description = "gRPC address of a running ingest service (distributed replay)" };
+        var classification = new Option<string?>("--classification") { Description = "gRPC address of a running classification service" };
+        var alerts = new Option<string?>("--alerts") { Description = "gRPC address of a running alert service" };
+        var rabbit = new Option<string?>("--rabbitmq") { Description = "AMQP URI of the deployment's broker, to follow evaluations" };
         var prefix = new Option<string>("--entity-prefix") { Description = "The deployment's Messaging:EntityPrefix", DefaultValueFactory = _ => "" };
 
         var command = new Command("replay", "Feeds a corpus through the pipeline in published-time order, prints its alerts " +
@@ -64,16 +64,26 @@ public static class CliCommands
                 return 2;
             }
 
-            var addresses = (parse.GetValue(ingest), parse.GetValue(classification), parse.GetValue(alerts), parse.GetValue(rabbit));
-            var distributed = addresses is not (null, null, null, null);
-            if (distributed && addresses is (null, _, _, _) or (_, null, _, _) or (_, _, null, _) or (_, _, _, null))
+            var addresses = new[] { parse.GetValue(ingest), parse.GetValue(classification), parse.GetValue(alerts), parse.GetValue(rabbit) };
+            var distributed = addresses.Any(a => a is not null);
+            if (distributed && addresses.Any(a => a is null))
             {
                 await Console.Error.WriteLineAsync("replay: a distributed replay needs --ingest, --classification, --alerts and --rabbitmq");
                 return 2;
             }
 
+            var uris = new Uri[addresses.Length];
+            for (var i = 0; i < addresses.Length && distributed; i++)
+            {
+                if (!Uri.TryCreate(addresses[i], UriKind.Absolute, out uris[i]!))
+                {
+                    await Console.Error.WriteLineAsync($"replay: '{addresses[i]}' is not an absolute URI");
+                    return 2;
+                }
+            }
+
             var result = distributed
-                ? await ReplayDistributedAsync(loaded, addresses.Item1!, addresses.Item2!, addresses.Item3!, addresses.Item4!, parse.GetValue(prefix)!, cancellationToken)
+                ? await ReplayDistributedAsync(loaded, uris[0], uris[1], uris[2], uris[3], parse.GetValue(prefix)!, cancellationToken)
                 : await ReplayEmbeddedAsync(loaded, cancellationToken);
             return await ReportAsync(result, parse.GetValue(output));
         });

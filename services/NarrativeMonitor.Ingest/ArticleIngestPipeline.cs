@@ -3,7 +3,9 @@ using System.Diagnostics.Metrics;
 using Grpc.Core;
 using MassTransit;
 using Microsoft.Extensions.Options;
+using NarrativeMonitor.Classifier.Text;
 using NarrativeMonitor.Contracts;
+using NarrativeMonitor.Ingest.NearDuplicates;
 using NarrativeMonitor.ServiceDefaults;
 using StackExchange.Redis;
 using Article = NarrativeMonitor.Protos.Ingest.V1.Article;
@@ -17,8 +19,11 @@ public enum IngestOutcome
     Rejected = 3,
 }
 
-/// <summary>What happened to one article. <see cref="Error"/> is set exactly when it was rejected.</summary>
-public sealed record SubmissionResult(IngestOutcome Outcome, string? ArticleId, string? DuplicateOf = null, IngestError? Error = null)
+/// <summary>
+/// What happened to one article. <see cref="Error"/> is set exactly when it was rejected; <see cref="NearDuplicateOf"/>
+/// when it was accepted as a near-duplicate (a copy with small edits) of that earlier article.
+/// </summary>
+public sealed record SubmissionResult(IngestOutcome Outcome, string? ArticleId, string? DuplicateOf = null, IngestError? Error = null, string? NearDuplicateOf = null)
 {
     public static SubmissionResult Rejected(IngestError error, string? articleId = null) => new(IngestOutcome.Rejected, articleId, null, error);
 }
@@ -32,6 +37,7 @@ public sealed partial class ArticleIngestPipeline(
     SourceRegistry sources,
     ArticleValidator validator,
     IArticleDeduplicator deduplicator,
+    NearDuplicateDetector nearDuplicates,
     IPublishEndpoint publishEndpoint,
     TimeProvider timeProvider,
     IOptions<IngestOptions> options,
@@ -167,12 +173,33 @@ public sealed partial class ArticleIngestPipeline(
             return new Prepared(new SubmissionResult(IngestOutcome.Duplicate, normalized.Id, duplicateOf), null);
         }
 
-        return new Prepared(null, new ClaimedArticle(normalized, claim));
+        // A near-duplicate is still accepted: it is linked to its original, so its confirmations count for the original's source.
+        NearDuplicateResult nearDuplicate;
+        try
+        {
+            nearDuplicate = await nearDuplicates.FindAndIndexAsync(normalized, cancellationToken);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogStoreUnavailable(ex, normalized.Id);
+            await ReleaseAsync(claim, NearDuplicateResult.NotIndexed, normalized.Id);
+            return new Prepared(SubmissionResult.Rejected(
+                new IngestError(StatusCode.Unavailable, "article", "the de-duplication store is unavailable; retry the article"), normalized.Id), null);
+        }
+
+        if (nearDuplicate.Match is { } original)
+        {
+            LogNearDuplicate(normalized.Id, original.ArticleId, original.SourceId, original.Similarity);
+        }
+
+        return new Prepared(null, new ClaimedArticle(normalized, claim, nearDuplicate));
     }
 
     private async Task<SubmissionResult> PublishAsync(ClaimedArticle claimed, CancellationToken cancellationToken)
     {
         var article = claimed.Article;
+        var detected = LanguageDetector.Detect(article.Title, article.Body);
+        var original = claimed.NearDuplicate.Match;
         var message = new ArticleIngested
         {
             ArticleId = article.Id,
@@ -185,6 +212,12 @@ public sealed partial class ArticleIngestPipeline(
             Language = article.Language,
             ContentHash = article.ContentHash,
             IngestedAt = timeProvider.GetUtcNow(),
+            DetectedLanguage = detected?.Language,
+            LanguageConfidence = detected?.Confidence,
+            NearDuplicateOf = original?.ArticleId,
+            NearDuplicateOfSourceId = original?.SourceId,
+            NearDuplicateOfSourceKind = original?.SourceKind,
+            NearDuplicateSimilarity = original?.Similarity,
         };
 
         try
@@ -194,15 +227,7 @@ public sealed partial class ArticleIngestPipeline(
         catch (Exception ex)
         {
             LogPublishFailed(ex, article.Id);
-            try
-            {
-                await deduplicator.ReleaseAsync(claimed.Claim, CancellationToken.None);
-            }
-            catch (Exception releaseError)
-            {
-                // The article stays claimed but unpublished: a retry will be answered DUPLICATE. Rare and loud.
-                LogReleaseFailed(releaseError, article.Id);
-            }
+            await ReleaseAsync(claimed.Claim, claimed.NearDuplicate, article.Id);
 
             if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
             {
@@ -214,11 +239,26 @@ public sealed partial class ArticleIngestPipeline(
         }
 
         LogAccepted(article.Id, article.SourceId);
-        return new SubmissionResult(IngestOutcome.Accepted, article.Id);
+        return new SubmissionResult(IngestOutcome.Accepted, article.Id, NearDuplicateOf: original?.ArticleId);
+    }
+
+    private async Task ReleaseAsync(DeduplicationClaim claim, NearDuplicateResult nearDuplicate, string articleId)
+    {
+        try
+        {
+            await nearDuplicates.RemoveAsync(nearDuplicate, CancellationToken.None);
+            await deduplicator.ReleaseAsync(claim, CancellationToken.None);
+        }
+        catch (Exception releaseError)
+        {
+            // The article stays claimed but unpublished: a retry will be answered DUPLICATE. Rare and loud.
+            LogReleaseFailed(releaseError, articleId);
+        }
     }
 
     private static void Record(Activity? activity, SubmissionResult result)
     {
+        activity?.SetTag("nm.article.id", result.ArticleId);
         activity?.SetTag("nm.ingest.outcome", result.Outcome.ToString());
         switch (result.Outcome)
         {
@@ -241,6 +281,9 @@ public sealed partial class ArticleIngestPipeline(
     [LoggerMessage(LogLevel.Debug, "{ArticleId} is a duplicate of {DuplicateOf}")]
     private partial void LogDuplicate(string articleId, string duplicateOf);
 
+    [LoggerMessage(LogLevel.Debug, "{ArticleId} is a near-duplicate of {OriginalArticleId} from {OriginalSourceId} (similarity {Similarity})")]
+    private partial void LogNearDuplicate(string articleId, string originalArticleId, string originalSourceId, double similarity);
+
     [LoggerMessage(LogLevel.Debug, "Rejected an article from {SourceId}: {Field} {Reason}")]
     private partial void LogRejected(string? sourceId, string field, string reason);
 
@@ -253,7 +296,7 @@ public sealed partial class ArticleIngestPipeline(
     [LoggerMessage(LogLevel.Warning, "The de-duplication store did not answer for {ArticleId}")]
     private partial void LogStoreUnavailable(Exception exception, string articleId);
 
-    private sealed record ClaimedArticle(NormalizedArticle Article, DeduplicationClaim Claim);
+    private sealed record ClaimedArticle(NormalizedArticle Article, DeduplicationClaim Claim, NearDuplicateResult NearDuplicate);
 
     private readonly record struct Prepared(SubmissionResult? Result, ClaimedArticle? Claimed);
 }

@@ -42,13 +42,14 @@ public sealed class TracingTests(RedisFixture redis, RabbitMqFixture rabbit, ITe
         await cluster.Progress.WaitForEvaluationAsync("traced-1", TimeSpan.FromSeconds(60), CancellationToken.None);
         await Task.Delay(500);
 
-        var request = activities.Single(a => a.Source.Name == "Microsoft.AspNetCore" && a.DisplayName.Contains("SubmitArticle", StringComparison.Ordinal));
-        var trace = activities.Where(a => a.TraceId == request.TraceId).ToList();
+        var submit = activities.Single(a => a.DisplayName == "ingest.submit" && (string?)a.GetTagItem("nm.article.id") == "traced-1");
+        var trace = activities.Where(a => a.TraceId == submit.TraceId).ToList();
         foreach (var activity in trace)
         {
             output.WriteLine($"{activity.Source.Name}: {activity.DisplayName} ({activity.Kind})");
         }
 
+        Assert.Contains(trace, a => a.Source.Name == "Microsoft.AspNetCore" && a.DisplayName.EndsWith("IngestService/SubmitArticle", StringComparison.Ordinal));
         Assert.Contains(trace, a => a.Source.Name == "MassTransit" && a.Kind == ActivityKind.Consumer && a.DisplayName.EndsWith("article-ingested process", StringComparison.Ordinal));
         Assert.Contains(trace, a => a.Source.Name == "MassTransit" && a.Kind == ActivityKind.Consumer && a.DisplayName.EndsWith("article-classified process", StringComparison.Ordinal));
     }
