@@ -16,6 +16,13 @@ if [ -z "${NM_TEST_REDIS:-}" ] || [ -z "${NM_TEST_RABBITMQ:-}" ]; then
   fi
 fi
 
+# ensure kubectl: tests/NarrativeMonitor.Deploy.Tests renders deploy/k8s with `kubectl kustomize` (kustomize v5).
+# The machine image ships it (package kubectl); Debian's kubernetes-client (1.20, kustomize v2) cannot render the overlays.
+if ! command -v kubectl >/dev/null 2>&1 && [ -z "${NM_KUBECTL:-}" ]; then
+  echo "kubectl not found: trying apt-get install kubectl (the deploy tests fail without it)."
+  apt-get install -y kubectl >/dev/null 2>&1 || echo "kubectl could not be installed: install kubectl >= 1.27 or set NM_KUBECTL."
+fi
+
 results="$(mktemp -d)"
 status=0
 dotnet test NarrativeMonitor.sln -c Release --logger "trx" --results-directory "$results" "$@" || status=$?

@@ -15,6 +15,15 @@ public static class ServiceDefaultsExtensions
 {
     public const string LiveTag = "live";
 
+    /// <summary>
+    /// grpc.health.v1 service name answered by the live-tagged checks only (Kubernetes liveness); the overall service ""
+    /// runs every check, Redis and the bus included (readiness).
+    /// </summary>
+    public const string LivenessService = "liveness";
+
+    /// <summary>Prometheus scrape path, served on every Kestrel endpoint (the HTTP/1.1 one is what scrapers reach).</summary>
+    public const string MetricsPath = "/metrics";
+
     /// <summary>OpenTelemetry, health checks and gRPC (with reflection and grpc.health.v1) for every service.</summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
@@ -29,13 +38,15 @@ public static class ServiceDefaultsExtensions
                 .AddSource(Telemetry.ActivitySourceName)
                 .AddSource("MassTransit")
                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx =>
-                    !ctx.Request.Path.StartsWithSegments("/health") && !ctx.Request.Path.StartsWithSegments("/alive"))
+                    !ctx.Request.Path.StartsWithSegments("/health") && !ctx.Request.Path.StartsWithSegments("/alive")
+                    && !ctx.Request.Path.StartsWithSegments(MetricsPath))
                 .AddHttpClientInstrumentation())
             .WithMetrics(metrics => metrics
                 .AddMeter(Telemetry.MeterName)
                 .AddMeter("MassTransit")
                 .AddAspNetCoreInstrumentation()
-                .AddRuntimeInstrumentationIfAvailable());
+                .AddRuntimeInstrumentationIfAvailable()
+                .AddPrometheusExporter());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
@@ -51,17 +62,22 @@ public static class ServiceDefaultsExtensions
             options.MaxReceiveMessageSize = 8 * 1024 * 1024;
         });
         builder.Services.AddGrpcReflection();
-        builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddGrpcHealthChecks(health =>
+            health.Services.Map(LivenessService, check => check.Tags.Contains(LiveTag)));
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         return builder;
     }
 
-    /// <summary>HTTP /health (ready: every check) and /alive (the process only), grpc.health.v1 and gRPC reflection, in every environment.</summary>
+    /// <summary>
+    /// HTTP /health (ready: every check), /alive (the process only) and /metrics (Prometheus), grpc.health.v1 ("" ready,
+    /// "liveness" alive) and gRPC reflection, in every environment.
+    /// </summary>
     public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/health");
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;
