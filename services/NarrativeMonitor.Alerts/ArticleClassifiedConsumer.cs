@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using NarrativeMonitor.Contracts;
+using NarrativeMonitor.ServiceDefaults;
 
 namespace NarrativeMonitor.Alerts;
 
@@ -11,6 +13,11 @@ namespace NarrativeMonitor.Alerts;
 public sealed class ArticleClassifiedConsumer(
     IAlertLedger ledger, AlertEvaluator evaluator, TimeProvider time, ILogger<ArticleClassifiedConsumer> logger) : IConsumer<ArticleClassified>
 {
+    private static readonly Counter<long> RaisedCounter = Telemetry.Meter.CreateCounter<long>(
+        "nm.alerts.raised", "{alert}", "Divergence alerts raised, by kind (denial, deflection, omission).");
+    private static readonly Counter<long> ResolvedCounter = Telemetry.Meter.CreateCounter<long>(
+        "nm.alerts.resolved", "{alert}", "Divergence alerts resolved by an acknowledgement (outcome=resolved) or withdrawn after late evidence (outcome=withdrawn), by kind.");
+
     public async Task Consume(ConsumeContext<ArticleClassified> context)
     {
         var article = context.Message;
@@ -28,10 +35,10 @@ public sealed class ArticleClassifiedConsumer(
             }
             else if (result.Stance == Stance.Acknowledges || rulesChanged)
             {
-                if (result.Stance == Stance.Acknowledges)
+                if (result.Stance == Stance.Acknowledges && ConfirmingSource(article) is { } confirmingSource)
                 {
                     await ledger.RecordConfirmationAsync(result.ClaimId,
-                        new Confirmation(article.SourceId, article.ArticleId, article.PublishedAt), cancellationToken);
+                        new Confirmation(confirmingSource, article.ArticleId, article.PublishedAt), cancellationToken);
                 }
 
                 outlets = await ledger.ListOutletsAsync(result.ClaimId, cancellationToken);
@@ -57,6 +64,7 @@ public sealed class ArticleClassifiedConsumer(
             {
                 case AlertEventType.Raised:
                     raised++;
+                    RaisedCounter.Add(1, new KeyValuePair<string, object?>("kind", episode.Kind.ToString().ToLowerInvariant()));
                     await context.Publish(new DivergenceAlertRaised
                     {
                         AlertId = episode.Id,
@@ -71,6 +79,8 @@ public sealed class ArticleClassifiedConsumer(
                     break;
                 case AlertEventType.Resolved or AlertEventType.Withdrawn:
                     resolved++;
+                    ResolvedCounter.Add(1, new KeyValuePair<string, object?>("kind", episode.Kind.ToString().ToLowerInvariant()),
+                        new KeyValuePair<string, object?>("outcome", appended.Type == AlertEventType.Withdrawn ? "withdrawn" : "resolved"));
                     await context.Publish(new DivergenceAlertResolved
                     {
                         AlertId = episode.Id,
@@ -97,6 +107,16 @@ public sealed class ArticleClassifiedConsumer(
         logger.LogDebug("Evaluated {ArticleId} from {SourceId}: {AlertsRaised} raised, {AlertsResolved} resolved",
             article.ArticleId, article.SourceId, raised, resolved);
     }
+
+    /// <summary>
+    /// The source an acknowledging article of a source that is not state media confirms the claim for: its own, or, for a
+    /// near-duplicate (another outlet's copy of the same wire text), its original's, so that copies of one text count
+    /// once; none for a copy of a state media text. Recorded per article, so the earliest article of a source still counts.
+    /// </summary>
+    internal static string? ConfirmingSource(ArticleClassified article) =>
+        article.NearDuplicateOfSourceId is not { Length: > 0 } original ? article.SourceId
+        : article.NearDuplicateOfSourceKind == SourceKind.StateMedia ? null
+        : original;
 }
 
 public sealed class ArticleClassifiedConsumerDefinition : ConsumerDefinition<ArticleClassifiedConsumer>

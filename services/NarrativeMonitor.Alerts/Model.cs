@@ -3,7 +3,10 @@ using NarrativeMonitor.Contracts;
 
 namespace NarrativeMonitor.Alerts;
 
-/// <summary>An article of a source that is not state media acknowledging a claim.</summary>
+/// <summary>
+/// An article of a source that is not state media acknowledging a claim. <see cref="SourceId"/> is the source it counts
+/// for: the article's own, or, for a near-duplicate of another outlet's article, that original's source.
+/// </summary>
 public sealed record Confirmation(string SourceId, string ArticleId, DateTimeOffset PublishedAt);
 
 /// <summary>A state outlet's article and its stance toward one claim.</summary>

@@ -14,11 +14,16 @@ public sealed class ArticleIngestedConsumer(
     TimeProvider time,
     ILogger<ArticleIngestedConsumer> logger) : IConsumer<ArticleIngested>
 {
+    /// <summary>Detection confidence from which the detected language, not the given one, picks the stemmers.</summary>
+    public const double ConfidentLanguage = 0.6;
+
     public async Task Consume(ConsumeContext<ArticleIngested> context)
     {
         var article = context.Message;
         var claims = await activeClaims.GetAsync(context.CancellationToken);
-        var stances = ClassificationTelemetry.Classify(classifier, new ArticleText(article.Title, article.Body, article.Language),
+        // A confident detection beats the language given (often only the source's default) for choosing stemmers.
+        var language = article.DetectedLanguage is { } detected && article.LanguageConfidence >= ConfidentLanguage ? detected : article.Language;
+        var stances = ClassificationTelemetry.Classify(classifier, new ArticleText(article.Title, article.Body, language),
             claims.Prepared, "article", article.ArticleId);
 
         var results = new List<ClaimStanceResult>(stances.Count);
@@ -51,6 +56,9 @@ public sealed class ArticleIngestedConsumer(
             ClassifiedAt = time.GetUtcNow(),
             Results = results,
             ClaimsEvaluated = claims.Prepared.Claims.Count,
+            NearDuplicateOf = article.NearDuplicateOf,
+            NearDuplicateOfSourceId = article.NearDuplicateOfSourceId,
+            NearDuplicateOfSourceKind = article.NearDuplicateOfSourceKind,
         }, context.CancellationToken);
 
         logger.LogInformation("Classified {ArticleId} from {SourceId} against {ClaimCount} claims: {ResultCount} related",

@@ -286,6 +286,36 @@ internal sealed class AnalyzedDocument
         }
 
         texts.AddRange(SentenceSplitter.Split(article.Body ?? ""));
-        return new AnalyzedDocument(texts.Select((text, i) => new Sentence(i, text)).ToArray());
+        var language = StemmingLanguage(article);
+        return new AnalyzedDocument(texts.Select((text, i) => new Sentence(i, text, language)).ToArray());
+    }
+
+    /// <summary>
+    /// The article's language as given, else "uk" when its letters particular to Ukrainian outnumber those particular
+    /// to Russian: it only decides how Cyrillic words that could be either language are stemmed.
+    /// </summary>
+    private static string? StemmingLanguage(ArticleText article)
+    {
+        if (!string.IsNullOrWhiteSpace(article.Language))
+        {
+            return article.Language.Trim().ToLowerInvariant();
+        }
+
+        var ukrainian = CountLetters(article.Title, LanguageDetector.UkrainianOnlyLetters) + CountLetters(article.Body, LanguageDetector.UkrainianOnlyLetters);
+        var russian = CountLetters(article.Title, LanguageDetector.RussianOnlyLetters) + CountLetters(article.Body, LanguageDetector.RussianOnlyLetters);
+        return ukrainian > russian ? "uk" : null;
+    }
+
+    private static int CountLetters(string? text, System.Buffers.SearchValues<char> letters)
+    {
+        var count = 0;
+        var rest = (text ?? "").AsSpan();
+        for (var at = rest.IndexOfAny(letters); at >= 0; at = rest.IndexOfAny(letters))
+        {
+            count++;
+            rest = rest[(at + 1)..];
+        }
+
+        return count;
     }
 }

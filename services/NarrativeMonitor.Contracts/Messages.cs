@@ -15,6 +15,24 @@ public sealed record ArticleIngested
     public required string ContentHash { get; init; }
     /// <summary>Wall-clock time ingest accepted the article; for latency measurement only.</summary>
     public required DateTimeOffset IngestedAt { get; init; }
+    /// <summary>
+    /// The language ingest detected in the title and body (ISO 639-1: en, ru, uk, de, fr, es), whatever
+    /// <see cref="Language"/> says; null when the text has no Latin or Cyrillic letters. Added with language detection.
+    /// </summary>
+    public string? DetectedLanguage { get; init; }
+    /// <summary>How sure the detection is, in [0, 1]; low for short or mixed-language texts. Null with <see cref="DetectedLanguage"/>.</summary>
+    public double? LanguageConfidence { get; init; }
+    /// <summary>
+    /// Set when the article is a near-duplicate (a syndicated copy with small edits) of an article accepted earlier:
+    /// the id of that original (the first of a chain of copies). The copy is still accepted and classified.
+    /// </summary>
+    public string? NearDuplicateOf { get; init; }
+    /// <summary>The source of <see cref="NearDuplicateOf"/>: confirmations by the copy count for it, not for the copy's source.</summary>
+    public string? NearDuplicateOfSourceId { get; init; }
+    /// <summary>The kind of <see cref="NearDuplicateOfSourceId"/> (a copy of a state media text confirms nothing).</summary>
+    public SourceKind? NearDuplicateOfSourceKind { get; init; }
+    /// <summary>Estimated Jaccard similarity of the copy's word shingles with the original's, in [0, 1].</summary>
+    public double? NearDuplicateSimilarity { get; init; }
 }
 
 /// <summary>Published by classification with the article's stance toward every active claim it is not unrelated to.</summary>
@@ -32,6 +50,12 @@ public sealed record ArticleClassified
     public required IReadOnlyList<ClaimStanceResult> Results { get; init; }
     /// <summary>How many active claims the article was classified against.</summary>
     public int ClaimsEvaluated { get; init; }
+    /// <summary>Copied from <see cref="ArticleIngested.NearDuplicateOf"/>: the original this article is a near-duplicate of.</summary>
+    public string? NearDuplicateOf { get; init; }
+    /// <summary>Copied from <see cref="ArticleIngested.NearDuplicateOfSourceId"/>: the alert service counts the copy's confirmation for this source.</summary>
+    public string? NearDuplicateOfSourceId { get; init; }
+    /// <summary>Copied from <see cref="ArticleIngested.NearDuplicateOfSourceKind"/>.</summary>
+    public SourceKind? NearDuplicateOfSourceKind { get; init; }
 }
 
 public sealed record ClaimStanceResult

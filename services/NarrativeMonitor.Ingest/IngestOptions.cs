@@ -28,4 +28,16 @@ public sealed class IngestOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
     public TimeSpan? DeduplicationTtl { get; set; }
+
+    /// <summary>
+    /// The estimated Jaccard similarity of word shingles (see NearDuplicates/MinHashSignature) at or above which an
+    /// article's body is a near-duplicate of an earlier one. 0.5 keeps a wire story whose copy changed a few words or
+    /// added a paragraph of its own, and leaves out a follow-up story that reuses one paragraph.
+    /// </summary>
+    [Range(0.2, 1.0)]
+    public double NearDuplicateThreshold { get; set; } = 0.5;
+
+    /// <summary>How long an accepted article can be found as the original of a near-duplicate.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
+    public TimeSpan NearDuplicateWindow { get; set; } = TimeSpan.FromDays(30);
 }

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using NarrativeMonitor.Ingest.Feeds;
 using NarrativeMonitor.ServiceDefaults;
 
 namespace NarrativeMonitor.Ingest;
@@ -16,10 +17,13 @@ public static class IngestServiceExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddStore<ISourceStore, InMemorySourceStore, RedisSourceStore>();
         builder.AddStore<IArticleDeduplicator, InMemoryArticleDeduplicator, RedisArticleDeduplicator>();
+        builder.AddStore<NearDuplicates.INearDuplicateStore, NearDuplicates.InMemoryNearDuplicateStore, NearDuplicates.RedisNearDuplicateStore>();
+        builder.Services.TryAddSingleton<NearDuplicates.NearDuplicateDetector>();
         builder.Services.TryAddSingleton<SourceRegistry>();
         builder.Services.TryAddSingleton<ArticleValidator>();
         // Scoped: it publishes through the scope's IPublishEndpoint, as MassTransit intends.
         builder.Services.TryAddScoped<ArticleIngestPipeline>();
+        builder.AddFeedServices();
         return builder;
     }
 
@@ -29,6 +33,7 @@ public static class IngestServiceExtensions
     public static IEndpointRouteBuilder MapIngestEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGrpcService<IngestGrpcService>();
+        app.MapFeedEndpoints();
         return app;
     }
 }

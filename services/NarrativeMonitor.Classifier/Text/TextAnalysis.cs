@@ -6,12 +6,18 @@ namespace NarrativeMonitor.Classifier.Text;
 /// <summary>A sentence of a text: its trimmed text and its lower-cased tokens with their normalized forms.</summary>
 public sealed class Sentence
 {
-    public Sentence(int index, string text)
+    public Sentence(int index, string text, string? language = null)
     {
         Index = index;
         Text = text;
         Tokens = Tokenizer.Tokenize(text);
-        Stems = Tokens.Select(Normalizer.Normalize).ToArray();
+        var stems = new string[Tokens.Count];
+        for (var i = 0; i < stems.Length; i++)
+        {
+            stems[i] = Normalizer.Normalize(Tokens[i], language);
+        }
+
+        Stems = stems;
         StemSet = new HashSet<string>(Stems, StringComparer.Ordinal);
     }
 
@@ -190,93 +196,18 @@ public static class Tokenizer
 }
 
 /// <summary>
-/// A light suffix-stripping normalizer for English and Russian, so that "troops"/"troop" and "Курской"/"Курск" meet.
-/// It over- and under-stems freely; it is a stand-in for a proper analyzer.
+/// Brings inflected forms of a word together ("troops"/"troop", "Курской"/"Курск", "північнокорейських"/
+/// "північнокорейські") with the stemmer of the token's language; see <see cref="Stemming"/>.
 /// </summary>
 public static class Normalizer
 {
-    // Longest first; a stem keeps at least three letters.
-    private static readonly string[] RussianEndings =
-    [
-        "иями", "ями", "ами", "ого", "его", "ому", "ему", "ыми", "ими", "ией", "ием", "иях", "ость", "ости",
-        "ая", "яя", "ое", "ее", "ые", "ие", "ый", "ий", "ой", "ей", "ую", "юю", "ом", "ем", "ам", "ям", "ах", "ях",
-        "ов", "ев", "ых", "их", "ию", "ия", "ии", "ть", "ся", "сь", "ют", "ут", "ет", "ит", "ат", "ят", "ли", "ла", "ло",
-        "а", "я", "о", "е", "ы", "и", "у", "ю", "ь", "й",
-    ];
+    /// <summary>
+    /// The stem of a lower-cased token. <paramref name="language"/> (ISO 639-1), when known, decides Cyrillic tokens
+    /// without a letter particular to Russian or Ukrainian, and the stemmer of Latin tokens.
+    /// </summary>
+    public static string Normalize(string token, string? language) => Stemming.Stem(token, language);
 
-    public static string Normalize(string token)
-    {
-        if (token.Length <= 3 || token.Any(char.IsDigit))
-        {
-            return token;
-        }
-
-        return IsCyrillic(token[0]) ? StripRussian(token) : StripEnglish(token);
-    }
-
-    private static bool IsCyrillic(char c) => c is >= '\u0400' and <= '\u04FF';
-
-    private static string StripRussian(string token)
-    {
-        // Reflexive verb endings come off before the rest ("отказался" -> "отказал").
-        foreach (var reflexive in (ReadOnlySpan<string>)["ся", "сь"])
-        {
-            if (token.EndsWith(reflexive, StringComparison.Ordinal) && token.Length - reflexive.Length >= 4)
-            {
-                token = token[..^reflexive.Length];
-                break;
-            }
-        }
-
-        foreach (var ending in RussianEndings)
-        {
-            if (token.EndsWith(ending, StringComparison.Ordinal) && token.Length - ending.Length >= 3)
-            {
-                return token[..^ending.Length];
-            }
-        }
-
-        return token;
-    }
-
-    private static string StripEnglish(string token)
-    {
-        var stem = token;
-        if (stem.EndsWith("ies", StringComparison.Ordinal) && stem.Length > 4)
-        {
-            stem = stem[..^3] + "y";
-        }
-        else if (stem.EndsWith("sses", StringComparison.Ordinal))
-        {
-            stem = stem[..^2];
-        }
-        else if (stem.EndsWith('s') && !stem.EndsWith("ss", StringComparison.Ordinal) && !stem.EndsWith("us", StringComparison.Ordinal)
-                 && !stem.EndsWith("is", StringComparison.Ordinal))
-        {
-            stem = stem[..^1];
-        }
-
-        foreach (var suffix in (ReadOnlySpan<string>)["ing", "ed", "ly"])
-        {
-            if (stem.EndsWith(suffix, StringComparison.Ordinal) && stem.Length - suffix.Length >= 3)
-            {
-                stem = stem[..^suffix.Length];
-                break;
-            }
-        }
-
-        if (stem.Length > 3 && stem.EndsWith('e'))
-        {
-            stem = stem[..^1]; // "force", "forced", "forcing" -> "forc"
-        }
-
-        if (stem.Length > 3 && stem[^1] == stem[^2] && stem[^1] is not ('l' or 's' or 'z'))
-        {
-            stem = stem[..^1]; // "shelling" keeps "shell"; "stopped" -> "stop"
-        }
-
-        return stem;
-    }
+    public static string Normalize(string token) => Stemming.Stem(token);
 }
 
 /// <summary>English and Russian function words, left out of claim and topic terms.</summary>
