@@ -20,54 +20,6 @@ using StackExchange.Redis.KeyspaceIsolation;
 
 namespace NarrativeMonitor.Ingest.Feeds.Tests;
 
-/// <summary>A clock the test sets. Only schedules and backoff follow it; request timeouts are wall-clock.</summary>
-public sealed class ManualTimeProvider(DateTimeOffset now) : TimeProvider
-{
-    private readonly Lock _lock = new();
-    private DateTimeOffset _now = now;
-
-    public override DateTimeOffset GetUtcNow()
-    {
-        lock (_lock)
-        {
-            return _now;
-        }
-    }
-
-    public void Advance(TimeSpan by)
-    {
-        lock (_lock)
-        {
-            _now += by;
-        }
-    }
-}
-
-/// <summary>A ServerCallContext for calling service methods directly, as in grpc-dotnet's testing examples.</summary>
-public sealed class TestServerCallContext(CancellationToken cancellationToken = default) : ServerCallContext
-{
-    private readonly Metadata _requestHeaders = [];
-    private readonly Metadata _responseTrailers = [];
-    private readonly Dictionary<object, object> _userState = [];
-
-    protected override string MethodCore => "test";
-    protected override string HostCore => "localhost";
-    protected override string PeerCore => "ipv4:127.0.0.1:1";
-    protected override DateTime DeadlineCore => DateTime.MaxValue;
-    protected override Metadata RequestHeadersCore => _requestHeaders;
-    protected override CancellationToken CancellationTokenCore => cancellationToken;
-    protected override Metadata ResponseTrailersCore => _responseTrailers;
-    protected override Status StatusCore { get; set; }
-    protected override WriteOptions? WriteOptionsCore { get; set; }
-    protected override AuthContext AuthContextCore => new(null, []);
-    protected override IDictionary<object, object> UserStateCore => _userState;
-
-    protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) =>
-        throw new NotSupportedException();
-
-    protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
-}
-
 // xunit finds collection definitions only in the test assembly itself.
 [CollectionDefinition(RedisCollection.Name)]
 public sealed class FeedsRedisCollection : ICollectionFixture<RedisFixture>;

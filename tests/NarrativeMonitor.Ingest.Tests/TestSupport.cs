@@ -6,41 +6,6 @@ using Article = NarrativeMonitor.Protos.Ingest.V1.Article;
 
 namespace NarrativeMonitor.Ingest.Tests;
 
-/// <summary>A clock the test sets.</summary>
-public sealed class ManualTimeProvider(DateTimeOffset now) : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = now;
-
-    public override DateTimeOffset GetUtcNow() => Now;
-
-    public void Advance(TimeSpan by) => Now += by;
-}
-
-/// <summary>A ServerCallContext for calling service methods directly, as in grpc-dotnet's testing examples.</summary>
-public sealed class TestServerCallContext(CancellationToken cancellationToken = default) : ServerCallContext
-{
-    private readonly Metadata _requestHeaders = [];
-    private readonly Metadata _responseTrailers = [];
-    private readonly Dictionary<object, object> _userState = [];
-
-    protected override string MethodCore => "test";
-    protected override string HostCore => "localhost";
-    protected override string PeerCore => "ipv4:127.0.0.1:1";
-    protected override DateTime DeadlineCore => DateTime.MaxValue;
-    protected override Metadata RequestHeadersCore => _requestHeaders;
-    protected override CancellationToken CancellationTokenCore => cancellationToken;
-    protected override Metadata ResponseTrailersCore => _responseTrailers;
-    protected override Status StatusCore { get; set; }
-    protected override WriteOptions? WriteOptionsCore { get; set; }
-    protected override AuthContext AuthContextCore => new(null, []);
-    protected override IDictionary<object, object> UserStateCore => _userState;
-
-    protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) =>
-        throw new NotSupportedException();
-
-    protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
-}
-
 /// <summary>A client stream that yields the given messages.</summary>
 public sealed class TestAsyncStreamReader<T>(IEnumerable<T> messages) : IAsyncStreamReader<T> where T : class
 {
