@@ -1,0 +1,322 @@
+using System.Diagnostics;
+using NarrativeMonitor.Classifier;
+using NarrativeMonitor.Contracts;
+using NarrativeMonitor.StanceModel.Features;
+using NarrativeMonitor.StanceModel.Fnc;
+using NarrativeMonitor.StanceModel.Model;
+using NarrativeMonitor.StanceModel.Text;
+
+namespace NarrativeMonitor.StanceModel;
+
+/// <summary>
+/// IStanceClassifier backed by the trained FNC-1 model (English). Claim statement = FNC headline, article = FNC body.
+/// agree -> Acknowledges; disagree -> Denies; discuss -> Discusses; disagree or discuss with a deflection cue
+/// ("declined to comment", "neither confirm nor deny", ...) in a sentence matching the claim -> Deflects;
+/// unrelated -> Omits when the article is on the claim's topic, else left out.
+/// </summary>
+public sealed class TrainedStanceClassifier : IStanceClassifier
+{
+    private static readonly int TopDeflect = Array.IndexOf(StanceFeatures.Names, "top_deflect");
+    private static readonly int NearDeflect = Array.IndexOf(StanceFeatures.Names, "near_deflect");
+
+    private readonly FncStanceModel _model;
+
+    /// <summary>Loads the model embedded in this assembly; <see cref="LoadTime"/> says how long that took.</summary>
+    public TrainedStanceClassifier()
+    {
+        var stopwatch = Stopwatch.StartNew();
+        _model = FncStanceModel.LoadEmbedded();
+        LoadTime = stopwatch.Elapsed;
+    }
+
+    public TrainedStanceClassifier(FncStanceModel model)
+    {
+        _model = model;
+    }
+
+    public TimeSpan LoadTime { get; }
+
+    public FncStanceModel Model => _model;
+
+    public IPreparedClaims Prepare(IReadOnlyList<ClaimDefinition> claims) => new PreparedClaims(claims, _model.Idf);
+
+    public IReadOnlyList<StanceResult> Classify(ArticleText article, IPreparedClaims claims)
+    {
+        if (claims is not PreparedClaims prepared)
+        {
+            throw new ArgumentException("claims: must come from this classifier's Prepare", nameof(claims));
+        }
+
+        var text = string.IsNullOrWhiteSpace(article.Title) ? article.Body : article.Title + ".\n" + article.Body;
+        var body = _model.Process(text);
+        var results = new List<StanceResult>();
+        var features = new float[StanceFeatures.Count];
+        foreach (var candidate in prepared.Candidates(body))
+        {
+            var claim = prepared.Entries[candidate.Claim];
+            if (!candidate.OnClaim)
+            {
+                // On the topic without the claim's terms: silent on it. The model is not needed to say so.
+                results.Add(new StanceResult(claim.Definition.Id, Stance.Omits, Math.Clamp(1 - candidate.ClaimShare, 0.5, 1.0), null));
+                continue;
+            }
+
+            var best = StanceFeatures.Extract(claim.Statement, body, features);
+            var prediction = _model.Predict(features, best);
+            var result = Map(claim, prediction, features, candidate.OnTopic, body);
+            if (result is not null)
+            {
+                results.Add(result);
+            }
+        }
+
+        return results;
+    }
+
+    private static StanceResult? Map(ClaimEntry claim, StancePrediction prediction, float[] features, bool onTopic, ProcessedText body)
+    {
+        var id = claim.Definition.Id;
+        var confidence = prediction.Probabilities[(int)prediction.Stance];
+        var unrelated = prediction.Probabilities[(int)FncStance.Unrelated];
+
+        // FNC-1 "unrelated" means another story; an article on the claim's own topic that never mentions what is
+        // specific to the claim is silent on it, whatever overlap the topic words give.
+        if (onTopic && (prediction.Stance == FncStance.Unrelated || !claim.IsMentionedIn(body)))
+        {
+            return new StanceResult(id, Stance.Omits, prediction.Stance == FncStance.Unrelated ? unrelated : Math.Max(unrelated, 0.5), null);
+        }
+
+        var evidence = body.SentenceText(prediction.BestSentence);
+        var deflection = features[TopDeflect] > 0 || features[NearDeflect] > 0;
+        return prediction.Stance switch
+        {
+            FncStance.Agree => new StanceResult(id, Stance.Acknowledges, confidence, evidence),
+            FncStance.Disagree => new StanceResult(id, deflection ? Stance.Deflects : Stance.Denies, confidence, evidence),
+            FncStance.Discuss => new StanceResult(id, deflection ? Stance.Deflects : Stance.Discusses, confidence, evidence),
+            _ => null,
+        };
+    }
+
+    /// <param name="ClaimShare">Share of the claim terms' IDF weight found in the article.</param>
+    internal readonly record struct Candidate(int Claim, bool OnClaim, bool OnTopic, float ClaimShare);
+
+    internal readonly record struct Posting(int Claim, bool Topic, float Weight);
+
+    internal sealed class ClaimEntry(ClaimDefinition definition, ProcessedText statement, float claimWeight, int topicTerms, ulong[] specificTerms)
+    {
+        public ClaimDefinition Definition { get; } = definition;
+
+        public ProcessedText Statement { get; } = statement;
+
+        /// <summary>
+        /// The article shares claim terms carrying a fifth of their IDF weight, and its TF-IDF cosine with the statement
+        /// is at least 0.06. On the FNC-1 validation split this keeps 98.8% of the related pairs the model calls related,
+        /// while an article passes only ~2.5 of 10,000 random-vocabulary claims.
+        /// </summary>
+        public bool IsCandidate(int hits, float weight, ProcessedText body)
+        {
+            if (hits == 0 || weight < MinimumWeightShare * claimWeight)
+            {
+                return false;
+            }
+
+            float cosine = 0;
+            foreach (var (term, w) in Statement.Vector)
+            {
+                if (body.Vector.TryGetValue(term, out var bw))
+                {
+                    cosine += w * bw;
+                }
+            }
+
+            return cosine >= MinimumCosine;
+        }
+
+        public float Share(float weight) => claimWeight > 0 ? weight / claimWeight : 0;
+
+        /// <summary>An article on the topic shares two of its topic terms (or the only one); 0: the claim has none, never on topic.</summary>
+        public int TopicHitsNeeded => Math.Min(2, topicTerms);
+
+        public float MinimumClaimWeight => MinimumWeightShare * claimWeight;
+
+        /// <summary>Half of the claim's own terms (those not also topic terms) appear in the article.</summary>
+        public bool IsMentionedIn(ProcessedText body)
+        {
+            var present = 0;
+            foreach (var term in specificTerms)
+            {
+                if (body.TermCounts.ContainsKey(term))
+                {
+                    present++;
+                }
+            }
+
+            return specificTerms.Length == 0 || present * 2 >= specificTerms.Length;
+        }
+    }
+
+    private const float MinimumWeightShare = 0.2f;
+    private const float MinimumCosine = 0.06f;
+
+    /// <summary>Claims analysed once, with an inverted index from stemmed term to the claims using it.</summary>
+    internal sealed class PreparedClaims : IPreparedClaims
+    {
+        public PreparedClaims(IReadOnlyList<ClaimDefinition> claims, IdfVocabulary idf)
+        {
+            Claims = claims;
+            var entries = new ClaimEntry[claims.Count];
+            var index = new Dictionary<ulong, List<Posting>>();
+            var tokens = new List<RawToken>();
+            for (var c = 0; c < claims.Count; c++)
+            {
+                var claim = claims[c];
+                var statement = new ProcessedText(claim.Statement, idf);
+
+                // Computed once here so that concurrent Classify calls only read the claim.
+                _ = statement.CharGrams.Values;
+                _ = statement.Bigrams.Values;
+                var claimTerms = ContentTerms(tokens, [claim.Statement, .. claim.Keywords]);
+                var topicTerms = ContentTerms(tokens, [claim.Topic, .. claim.TopicKeywords]);
+                var specific = claimTerms.Where(t => !topicTerms.Contains(t)).ToArray();
+                float claimWeight = 0;
+                foreach (var term in claimTerms)
+                {
+                    claimWeight += idf[term];
+                    Post(index, term, new Posting(c, false, idf[term]));
+                }
+
+                foreach (var term in topicTerms)
+                {
+                    Post(index, term, new Posting(c, true, 0));
+                }
+
+                entries[c] = new ClaimEntry(claim, statement, claimWeight, topicTerms.Count, specific);
+            }
+
+            Entries = entries;
+            Index = index.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
+            _scratch = new ThreadLocal<Scratch>(() => new Scratch(entries.Length));
+            _topicHitsNeeded = entries.Select(e => e.TopicHitsNeeded).ToArray();
+            _minimumClaimWeight = entries.Select(e => e.MinimumClaimWeight).ToArray();
+        }
+
+        private readonly int[] _topicHitsNeeded;
+        private readonly float[] _minimumClaimWeight;
+
+        private readonly ThreadLocal<Scratch> _scratch;
+
+        public IReadOnlyList<ClaimDefinition> Claims { get; }
+
+        public int Count => Entries.Length;
+
+        public ClaimEntry[] Entries { get; }
+
+        public Dictionary<ulong, Posting[]> Index { get; }
+
+        /// <summary>The claims an article could be about (by claim terms) or is on the topic of, in claim order.</summary>
+        public List<Candidate> Candidates(ProcessedText body)
+        {
+            var scratch = _scratch.Value!;
+            var counters = scratch.Counters;
+            var touched = scratch.Touched;
+            var candidates = new List<Candidate>();
+            try
+            {
+                foreach (var term in body.TermCounts.Keys)
+                {
+                    if (!Index.TryGetValue(term, out var postings))
+                    {
+                        continue;
+                    }
+
+                    foreach (var posting in postings)
+                    {
+                        ref var counter = ref counters[posting.Claim];
+                        if (counter.Hits == 0 && counter.TopicHits == 0)
+                        {
+                            touched.Add(posting.Claim);
+                        }
+
+                        if (posting.Topic)
+                        {
+                            counter.TopicHits++;
+                        }
+                        else
+                        {
+                            counter.Hits++;
+                            counter.Weight += posting.Weight;
+                        }
+                    }
+                }
+
+                // Flat arrays first: most touched claims fail these checks without reading their (scattered) entries.
+                foreach (var c in touched)
+                {
+                    var counter = counters[c];
+                    var onTopic = _topicHitsNeeded[c] > 0 && counter.TopicHits >= _topicHitsNeeded[c];
+                    var onClaim = counter.Hits > 0 && counter.Weight >= _minimumClaimWeight[c] && Entries[c].IsCandidate(counter.Hits, counter.Weight, body);
+                    if (onClaim || onTopic)
+                    {
+                        candidates.Add(new Candidate(c, onClaim, onTopic, Entries[c].Share(counter.Weight)));
+                    }
+                }
+            }
+            finally
+            {
+                foreach (var c in touched)
+                {
+                    counters[c] = default;
+                }
+
+                touched.Clear();
+            }
+
+            candidates.Sort((a, b) => a.Claim.CompareTo(b.Claim));
+            return candidates;
+        }
+
+        /// <summary>Per-thread counters, all zero between calls, so no call clears or allocates an array per claim.</summary>
+        private struct Counter
+        {
+            public int Hits;
+            public int TopicHits;
+            public float Weight;
+        }
+
+        private sealed class Scratch(int claims)
+        {
+            public Counter[] Counters { get; } = new Counter[claims];
+
+            public List<int> Touched { get; } = new(1024);
+        }
+
+        private static void Post(Dictionary<ulong, List<Posting>> index, ulong term, Posting posting)
+        {
+            if (!index.TryGetValue(term, out var list))
+            {
+                index[term] = list = [];
+            }
+
+            list.Add(posting);
+        }
+
+        private static HashSet<ulong> ContentTerms(List<RawToken> tokens, IEnumerable<string> texts)
+        {
+            var terms = new HashSet<ulong>();
+            foreach (var text in texts)
+            {
+                tokens.Clear();
+                Tokenizer.Tokenize(text, tokens);
+                foreach (var t in tokens)
+                {
+                    if ((Lexicon.CueOf(t.Hash) & Cue.Stop) == 0)
+                    {
+                        terms.Add(t.Hash);
+                    }
+                }
+            }
+
+            return terms;
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using NarrativeMonitor.Classifier;
+using NarrativeMonitor.Contracts;
+using Xunit.Abstractions;
+
+namespace NarrativeMonitor.StanceModel.Tests;
+
+public class TrainedStanceClassifierTests(ITestOutputHelper output)
+{
+    private static readonly Lazy<TrainedStanceClassifier> Shared = new(() => new TrainedStanceClassifier());
+
+    private static readonly ClaimDefinition Kursk = new(
+        "nk-kursk",
+        ShippedModelTests.Claim,
+        "Russia's war in Ukraine: fighting in Kursk Oblast",
+        ["North Korea", "DPRK"],
+        ["Kursk", "Ukraine", "Russia"]);
+
+    private static readonly ClaimDefinition Phone = new(
+        "foldable-phone",
+        "Apple will release a foldable iPhone next year",
+        "Smartphones",
+        [],
+        ["iPhone", "smartphone"]);
+
+    private static TrainedStanceClassifier Classifier => Shared.Value;
+
+    private static IReadOnlyList<StanceResult> Classify(string title, string body, params ClaimDefinition[] claims) =>
+        Classifier.Classify(new ArticleText(title, body), Classifier.Prepare(claims));
+
+    [Fact]
+    public void Loading_is_measured()
+    {
+        Assert.True(Classifier.LoadTime > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void Acknowledging_article_acknowledges_with_a_sentence_as_evidence_and_leaves_unrelated_claims_out()
+    {
+        var results = Classify("North Korean troops in Kursk", ShippedModelTests.Acknowledging, Kursk, Phone);
+
+        var result = Assert.Single(results);
+        Assert.Equal("nk-kursk", result.ClaimId);
+        Assert.Equal(Stance.Acknowledges, result.Stance);
+        Assert.InRange(result.Confidence, 0.34, 1.0);
+        Assert.NotNull(result.Evidence);
+        Assert.Contains("North Korean", result.Evidence);
+        Assert.True(ShippedModelTests.Acknowledging.Contains(result.Evidence) || result.Evidence.StartsWith("North Korean troops in Kursk"), result.Evidence);
+    }
+
+    [Fact]
+    public void Denying_article_denies()
+    {
+        var result = Assert.Single(Classify("Kremlin: reports are fake", ShippedModelTests.Denying, Kursk, Phone));
+        Assert.Equal(Stance.Denies, result.Stance);
+    }
+
+    [Fact]
+    public void Declining_to_confirm_or_deny_deflects()
+    {
+        const string body =
+            "Kremlin spokesman Dmitry Peskov declined to comment on reports that North Korean troops are fighting for Russia in Kursk Oblast. " +
+            "Asked about the North Korean soldiers, he said he would neither confirm nor deny the reports and had nothing to add. " +
+            "Ukrainian officials have said thousands of North Korean troops were sent to Kursk.";
+        var result = Assert.Single(Classify("Peskov on Kursk reports", body, Kursk));
+        Assert.Equal(Stance.Deflects, result.Stance);
+    }
+
+    [Fact]
+    public void Article_on_the_topic_that_is_silent_on_the_claim_omits()
+    {
+        const string body =
+            "The city council approved a new budget for public libraries on Tuesday. " +
+            "Officials in the Kursk region attended the ceremony, which was also broadcast across Russia. " +
+            "Librarians welcomed the extra funding, which will extend opening hours on weekends.";
+        var result = Assert.Single(Classify("Library budget approved", body, Kursk, Phone));
+        Assert.Equal(Stance.Omits, result.Stance);
+        Assert.Null(result.Evidence);
+    }
+
+    [Fact]
+    public void Article_off_topic_is_left_out()
+    {
+        Assert.Empty(Classify("Library budget", ShippedModelTests.Unrelated, Kursk, Phone));
+    }
+
+    [Fact]
+    public void Ten_thousand_claims_give_the_same_answer_for_the_claim_that_matters()
+    {
+        var claims = new List<ClaimDefinition> { Kursk };
+        var words = new[] { "tariff", "harvest", "senate", "vaccine", "glacier", "stadium", "satellite", "pipeline", "museum", "election",
+            "bridge", "reactor", "festival", "airline", "refinery", "orchestra", "drought", "railway", "telescope", "vineyard" };
+        for (var i = 0; i < 9_999; i++)
+        {
+            var a = words[i % words.Length];
+            var b = words[(i / words.Length) % words.Length];
+            claims.Add(new ClaimDefinition($"c{i}", $"The {a} in region {i} affects the {b} plan {i * 7}", $"{b} policy", [], [$"{a}{i}"]));
+        }
+
+        var small = Classifier.Classify(new ArticleText("", ShippedModelTests.Acknowledging), Classifier.Prepare([Kursk]));
+        var large = Classifier.Classify(new ArticleText("", ShippedModelTests.Acknowledging), Classifier.Prepare(claims));
+
+        Assert.Equal(small, large);
+    }
+
+    [Fact]
+    public void Candidate_index_keeps_98_percent_of_the_related_FNC_validation_pairs_the_model_finds_related()
+    {
+        var (_, validation) = FncData.Load().SplitByBody(0.2, 1);
+        var headlines = validation.Pairs.Select(p => p.Headline).Distinct().ToList();
+        var claims = headlines.Select((h, i) => new ClaimDefinition(i.ToString(System.Globalization.CultureInfo.InvariantCulture), h, "", [], [])).ToList();
+        var idOf = headlines.Select((h, i) => (h, i)).ToDictionary(x => x.h, x => x.i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var prepared = (TrainedStanceClassifier.PreparedClaims)Classifier.Prepare(claims);
+
+        int related = 0, kept = 0;
+        foreach (var body in validation.Pairs.Where(p => p.Stance != Fnc.FncStance.Unrelated).GroupBy(p => p.BodyId))
+        {
+            var article = Classifier.Model.Process(validation.Bodies[body.Key]);
+            var candidates = prepared.Candidates(article).Where(c => c.OnClaim).Select(c => claims[c.Claim].Id).ToHashSet();
+            foreach (var pair in body)
+            {
+                if (Classifier.Model.Predict(Classifier.Model.Process(pair.Headline), article).Stance == Fnc.FncStance.Unrelated)
+                {
+                    continue;
+                }
+
+                related++;
+                if (candidates.Contains(idOf[pair.Headline]))
+                {
+                    kept++;
+                }
+            }
+        }
+
+        output.WriteLine($"{kept} of {related} related pairs the model finds related are candidates");
+        Assert.True(kept >= related * 0.98, $"{kept} of {related} related pairs kept");
+    }
+}
