@@ -4,10 +4,12 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using NarrativeMonitor.Classification;
 using NarrativeMonitor.Protos.Alerts.V1;
 using NarrativeMonitor.Protos.Classification.V1;
 using NarrativeMonitor.Protos.Ingest.V1;
 using NarrativeMonitor.ServiceDefaults;
+using NarrativeMonitor.StanceModel;
 
 namespace NarrativeMonitor.Cli;
 
@@ -18,6 +20,9 @@ public static class CliCommands
         var root = new RootCommand("NarrativeMonitor: finds where state media deny, deflect or omit confirmed facts.");
         root.Subcommands.Add(Serve());
         root.Subcommands.Add(Replay());
+        root.Subcommands.Add(EvaluateCorpus());
+        root.Subcommands.Add(StanceModelCommands.Train());
+        root.Subcommands.Add(StanceModelCommands.Evaluate());
         return root;
     }
 
@@ -86,6 +91,33 @@ public static class CliCommands
                 ? await ReplayDistributedAsync(loaded, uris[0], uris[1], uris[2], uris[3], parse.GetValue(prefix)!, cancellationToken)
                 : await ReplayEmbeddedAsync(loaded, cancellationToken);
             return await ReportAsync(result, parse.GetValue(output));
+        });
+        return command;
+    }
+
+    private static Command EvaluateCorpus()
+    {
+        var corpus = new Argument<DirectoryInfo>("corpus-dir") { Description = "Corpus folder with labels.jsonl" };
+        var classifier = new Option<ClassifierKind>("--classifier") { Description = "Rules or Model", DefaultValueFactory = _ => ClassifierKind.Rules };
+        var command = new Command("eval-corpus", "Classifies every labelled (article, claim) pair of a corpus and prints per-stance accuracy.")
+        {
+            corpus, classifier,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var directory = parse.GetValue(corpus)!.FullName;
+                var report = CorpusStanceReport.Evaluate(Corpus.Load(directory), Path.Combine(directory, "labels.jsonl"),
+                    ClassificationServiceExtensions.CreateClassifier(parse.GetValue(classifier)));
+                report.Write(Console.Out);
+                return 0;
+            }
+            catch (CorpusException ex)
+            {
+                Console.Error.WriteLine(ex.Message);
+                return 2;
+            }
         });
         return command;
     }
