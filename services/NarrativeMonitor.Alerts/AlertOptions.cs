@@ -10,6 +10,13 @@ public sealed class AlertOptions
     [Range(1, 1_000)]
     public int ConsumerConcurrency { get; set; } = 16;
 
+    /// <summary>
+    /// ArticleBatchClassified messages (up to a hundred articles each, evaluated one after another) the batch consumer
+    /// processes at once. Batches mix outlets, so these evaluations may conflict and retry their commits.
+    /// </summary>
+    [Range(1, 256)]
+    public int BatchConsumerConcurrency { get; set; } = 8;
+
     /// <summary>Partitions by source id: one outlet's articles are evaluated one at a time, so its ledger rarely conflicts.</summary>
     [Range(1, 1_024)]
     public int Partitions { get; set; } = 16;

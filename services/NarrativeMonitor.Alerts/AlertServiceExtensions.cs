@@ -17,12 +17,14 @@ public static class AlertServiceExtensions
         builder.Services.AddSingleton(sp => (IAlertStore)sp.GetRequiredService<IAlertLedger>());
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AlertEvaluator>();
+        builder.Services.AddSingleton<ClassifiedArticleEvaluator>();
         return builder;
     }
 
     public static IBusRegistrationConfigurator AddAlertConsumers(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<ArticleClassifiedConsumer, ArticleClassifiedConsumerDefinition>();
+        bus.AddConsumer<ArticleBatchClassifiedConsumer, ArticleBatchClassifiedConsumerDefinition>();
         return bus;
     }
 

@@ -1,122 +1,24 @@
-using System.Diagnostics.Metrics;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using NarrativeMonitor.Contracts;
-using NarrativeMonitor.ServiceDefaults;
 
 namespace NarrativeMonitor.Alerts;
 
 /// <summary>
-/// Records each classified article in the ledger (a confirmation, or a state outlet's observation), re-evaluates the
-/// outlets it can affect and publishes the alert changes. Idempotent: a redelivered article changes nothing.
+/// Records each classified article in the ledger, re-evaluates the outlets it can affect and publishes the alert
+/// changes and <see cref="ArticleEvaluated"/> (see <see cref="ClassifiedArticleEvaluator"/>). Idempotent: a
+/// redelivered article changes nothing.
 /// </summary>
-public sealed class ArticleClassifiedConsumer(
-    IAlertLedger ledger, AlertEvaluator evaluator, TimeProvider time, ILogger<ArticleClassifiedConsumer> logger) : IConsumer<ArticleClassified>
+public sealed class ArticleClassifiedConsumer(ClassifiedArticleEvaluator articleEvaluator) : IConsumer<ArticleClassified>
 {
-    private static readonly Counter<long> RaisedCounter = Telemetry.Meter.CreateCounter<long>(
-        "nm.alerts.raised", "{alert}", "Divergence alerts raised, by kind (denial, deflection, omission).");
-    private static readonly Counter<long> ResolvedCounter = Telemetry.Meter.CreateCounter<long>(
-        "nm.alerts.resolved", "{alert}", "Divergence alerts resolved by an acknowledgement (outcome=resolved) or withdrawn after late evidence (outcome=withdrawn), by kind.");
-
     public async Task Consume(ConsumeContext<ArticleClassified> context)
     {
-        var article = context.Message;
-        var cancellationToken = context.CancellationToken;
-        var events = new List<AlertEventRecord>();
-        foreach (var result in article.Results)
-        {
-            var rulesChanged = await ledger.RecordRulesAsync(result.ClaimId, result.Rules ?? ClaimRules.Default, cancellationToken);
-            IReadOnlyList<string> outlets;
-            if (article.SourceKind == SourceKind.StateMedia)
-            {
-                await ledger.RecordObservationAsync(result.ClaimId, article.SourceId,
-                    new Observation(article.ArticleId, article.PublishedAt, result.Stance, result.Confidence, result.Evidence), cancellationToken);
-                outlets = rulesChanged ? await ledger.ListOutletsAsync(result.ClaimId, cancellationToken) : [article.SourceId];
-            }
-            else if (result.Stance == Stance.Acknowledges || rulesChanged)
-            {
-                if (result.Stance == Stance.Acknowledges && ConfirmingSource(article) is { } confirmingSource)
-                {
-                    await ledger.RecordConfirmationAsync(result.ClaimId,
-                        new Confirmation(confirmingSource, article.ArticleId, article.PublishedAt), cancellationToken);
-                }
-
-                outlets = await ledger.ListOutletsAsync(result.ClaimId, cancellationToken);
-            }
-            else
-            {
-                continue;
-            }
-
-            // Evaluated even when the article was already recorded: a delivery that failed after recording must still
-            // get its alerts committed, and evaluating a settled ledger commits nothing.
-            foreach (var outlet in outlets)
-            {
-                events.AddRange(await evaluator.EvaluateAsync(result.ClaimId, outlet, cancellationToken));
-            }
-        }
-
-        int raised = 0, resolved = 0;
-        foreach (var appended in events)
-        {
-            var episode = appended.Alert.Episode;
-            switch (appended.Type)
-            {
-                case AlertEventType.Raised:
-                    raised++;
-                    RaisedCounter.Add(1, new KeyValuePair<string, object?>("kind", episode.Kind.ToString().ToLowerInvariant()));
-                    await context.Publish(new DivergenceAlertRaised
-                    {
-                        AlertId = episode.Id,
-                        ClaimId = episode.ClaimId,
-                        SourceId = episode.SourceId,
-                        Kind = episode.Kind,
-                        Severity = episode.Severity,
-                        RaisedAt = episode.RaisedAt,
-                        DivergingArticleIds = episode.DivergingArticleIds,
-                        ConfirmingArticleIds = episode.ConfirmingArticleIds,
-                    }, cancellationToken);
-                    break;
-                case AlertEventType.Resolved or AlertEventType.Withdrawn:
-                    resolved++;
-                    ResolvedCounter.Add(1, new KeyValuePair<string, object?>("kind", episode.Kind.ToString().ToLowerInvariant()),
-                        new KeyValuePair<string, object?>("outcome", appended.Type == AlertEventType.Withdrawn ? "withdrawn" : "resolved"));
-                    await context.Publish(new DivergenceAlertResolved
-                    {
-                        AlertId = episode.Id,
-                        ClaimId = episode.ClaimId,
-                        SourceId = episode.SourceId,
-                        Kind = episode.Kind,
-                        ResolvedAt = episode.ResolvedAt,
-                        ResolvingArticleId = episode.ResolvingArticleId,
-                        Withdrawn = appended.Type == AlertEventType.Withdrawn,
-                    }, cancellationToken);
-                    break;
-            }
-        }
-
-        await context.Publish(new ArticleEvaluated
-        {
-            ArticleId = article.ArticleId,
-            IngestedAt = article.IngestedAt,
-            ClassifiedAt = article.ClassifiedAt,
-            EvaluatedAt = time.GetUtcNow(),
-            AlertsRaised = raised,
-            AlertsResolved = resolved,
-        }, cancellationToken);
-        logger.LogDebug("Evaluated {ArticleId} from {SourceId}: {AlertsRaised} raised, {AlertsResolved} resolved",
-            article.ArticleId, article.SourceId, raised, resolved);
+        var evaluated = await articleEvaluator.EvaluateAsync(context.Message, context, context.CancellationToken);
+        await context.Publish(evaluated, context.CancellationToken);
     }
 
-    /// <summary>
-    /// The source an acknowledging article of a source that is not state media confirms the claim for: its own, or, for a
-    /// near-duplicate (another outlet's copy of the same wire text), its original's, so that copies of one text count
-    /// once; none for a copy of a state media text. Recorded per article, so the earliest article of a source still counts.
-    /// </summary>
-    internal static string? ConfirmingSource(ArticleClassified article) =>
-        article.NearDuplicateOfSourceId is not { Length: > 0 } original ? article.SourceId
-        : article.NearDuplicateOfSourceKind == SourceKind.StateMedia ? null
-        : original;
+    /// <inheritdoc cref="ClassifiedArticleEvaluator.ConfirmingSource"/>
+    internal static string? ConfirmingSource(ArticleClassified article) => ClassifiedArticleEvaluator.ConfirmingSource(article);
 }
 
 public sealed class ArticleClassifiedConsumerDefinition : ConsumerDefinition<ArticleClassifiedConsumer>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using NarrativeMonitor.Classification.Claims;
 using NarrativeMonitor.Classifier;
 using NarrativeMonitor.ServiceDefaults;
+using NarrativeMonitor.StanceModel;
 
 namespace NarrativeMonitor.Classification;
 
@@ -12,6 +13,12 @@ public enum ClassifierKind
 {
     /// <summary><see cref="RuleBasedStanceClassifier"/>: term overlap and cue phrases.</summary>
     Rules,
+
+    /// <summary>
+    /// <see cref="TrainedStanceClassifier"/> (LightGBM trained on FNC-1, shipped in the repo) for English articles;
+    /// the rules for other languages, which the model was not trained on.
+    /// </summary>
+    Model,
 }
 
 public sealed class ClassificationOptions
@@ -34,23 +41,25 @@ public static class ClassificationServiceExtensions
         var options = builder.Configuration.GetSection(ClassificationOptions.SectionName).Get<ClassificationOptions>() ?? new ClassificationOptions();
 
         builder.Services.TryAddSingleton(TimeProvider.System);
-        switch (options.Classifier)
-        {
-            case ClassifierKind.Rules:
-                builder.Services.AddSingleton<IStanceClassifier, RuleBasedStanceClassifier>();
-                break;
-            default:
-                throw new InvalidOperationException($"{ClassificationOptions.SectionName}:Classifier: unknown classifier '{options.Classifier}'");
-        }
+        builder.Services.AddSingleton(_ => CreateClassifier(options.Classifier));
 
         builder.AddStore<IClaimStore, InMemoryClaimStore, RedisClaimStore>();
         builder.Services.AddSingleton<ActiveClaims>();
+        builder.Services.AddSingleton<ArticleStanceClassifier>();
         return builder;
     }
+
+    public static IStanceClassifier CreateClassifier(ClassifierKind kind) => kind switch
+    {
+        ClassifierKind.Rules => new RuleBasedStanceClassifier(),
+        ClassifierKind.Model => new LanguageRoutingClassifier("en", new TrainedStanceClassifier(), new RuleBasedStanceClassifier()),
+        _ => throw new InvalidOperationException($"{ClassificationOptions.SectionName}:Classifier: unknown classifier '{kind}'"),
+    };
 
     public static IBusRegistrationConfigurator AddClassificationConsumers(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<ArticleIngestedConsumer, ArticleIngestedConsumerDefinition>();
+        bus.AddConsumer<ArticleBatchIngestedConsumer, ArticleBatchIngestedConsumerDefinition>();
         return bus;
     }
 

@@ -27,11 +27,21 @@ public sealed class ReplayProgress
         _evaluations.GetOrAdd(articleId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 }
 
-public sealed class ArticleEvaluatedObserver(ReplayProgress progress) : IConsumer<ArticleEvaluated>
+public sealed class ArticleEvaluatedObserver(ReplayProgress progress) : IConsumer<ArticleEvaluated>, IConsumer<ArticleBatchEvaluated>
 {
     public Task Consume(ConsumeContext<ArticleEvaluated> context)
     {
         progress.Evaluated(context.Message.ArticleId);
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<ArticleBatchEvaluated> context)
+    {
+        foreach (var article in context.Message.Articles)
+        {
+            progress.Evaluated(article.ArticleId);
+        }
+
         return Task.CompletedTask;
     }
 }

@@ -104,3 +104,28 @@ public sealed record DivergenceAlertResolved
     /// <summary>True when late evidence showed the alert should never have been raised.</summary>
     public bool Withdrawn { get; init; }
 }
+
+/// <summary>
+/// Published by ingest for the accepted articles of a SubmitArticles stream, up to Ingest:PublishBatchSize at once, in
+/// stream order: one broker message for many articles. Each element means exactly what a single
+/// <see cref="ArticleIngested"/> means; unary submits still publish <see cref="ArticleIngested"/>.
+/// </summary>
+public sealed record ArticleBatchIngested
+{
+    public required IReadOnlyList<ArticleIngested> Articles { get; init; }
+}
+
+/// <summary>Published by classification for an <see cref="ArticleBatchIngested"/>: one result per article, in the same order.</summary>
+public sealed record ArticleBatchClassified
+{
+    public required IReadOnlyList<ArticleClassified> Articles { get; init; }
+}
+
+/// <summary>
+/// Published by the alert service once it has evaluated every article of an <see cref="ArticleBatchClassified"/>; each
+/// element counts as an <see cref="ArticleEvaluated"/> for observers.
+/// </summary>
+public sealed record ArticleBatchEvaluated
+{
+    public required IReadOnlyList<ArticleEvaluated> Articles { get; init; }
+}

@@ -51,6 +51,8 @@ public sealed partial class ArticleIngestPipeline(
         Telemetry.Meter.CreateCounter<long>("nm.ingest.articles.rejected", "{article}", "Articles refused as invalid, or that could not be published.");
 
     private readonly int _maxConcurrentPublishes = options.Value.MaxConcurrentPublishes;
+    private readonly int _publishBatchSize = options.Value.PublishBatchSize;
+    private readonly TimeSpan _publishLinger = options.Value.PublishLinger;
 
     public async Task<SubmissionResult> SubmitAsync(Article? article, CancellationToken cancellationToken = default)
     {
@@ -63,52 +65,90 @@ public sealed partial class ArticleIngestPipeline(
 
     /// <summary>
     /// Submits every article of <paramref name="articles"/> and answers their results in the same order. Validation
-    /// and de-duplication run one article at a time, so of two identical articles in a stream the first is accepted;
-    /// up to <see cref="IngestOptions.MaxConcurrentPublishes"/> publishes are awaited at once.
+    /// and de-duplication run one article at a time, so of two identical articles in a stream the first is accepted.
+    /// Accepted articles are published as <see cref="ArticleBatchIngested"/> of up to
+    /// <see cref="IngestOptions.PublishBatchSize"/>, a partial batch once no next article arrives within
+    /// <see cref="IngestOptions.PublishLinger"/>; up to <see cref="IngestOptions.MaxConcurrentPublishes"/> batches are
+    /// awaited at once. A failed batch gives back the claims of all its articles and answers each Unavailable.
     /// </summary>
     public async Task<IReadOnlyList<SubmissionResult>> SubmitManyAsync(IAsyncEnumerable<Article?> articles, CancellationToken cancellationToken = default)
     {
         var pending = new List<Task<SubmissionResult>>();
+        var batch = new List<BatchEntry>(_publishBatchSize);
         using var slots = new SemaphoreSlim(_maxConcurrentPublishes);
+        var holdsSlot = false;
         var parentActivity = Activity.Current;
+        var enumerator = articles.GetAsyncEnumerator(cancellationToken);
         try
         {
-            await foreach (var article in articles.WithCancellation(cancellationToken))
+            while (true)
             {
-                // The slot is taken before the claim, so a cancelled wait never leaves a claim without a publish.
-                await slots.WaitAsync(cancellationToken);
+                var next = enumerator.MoveNextAsync().AsTask();
+                if (batch.Count > 0 && !next.IsCompleted && !await ArrivesWithinLingerAsync(next, cancellationToken))
+                {
+                    Flush();
+                }
+
+                if (!await next)
+                {
+                    break;
+                }
+
+                // A batch takes its slot before its first claim, so a cancelled wait never leaves a claim without a publish.
+                if (!holdsSlot)
+                {
+                    await slots.WaitAsync(cancellationToken);
+                    holdsSlot = true;
+                }
+
                 var activity = Telemetry.ActivitySource.StartActivity("ingest.submit");
                 try
                 {
-                    var prepared = await PrepareAsync(article, cancellationToken);
+                    var prepared = await PrepareAsync(enumerator.Current, cancellationToken);
                     if (prepared.Result is { } result)
                     {
                         Record(activity, result);
                         activity?.Dispose();
-                        slots.Release();
                         pending.Add(Task.FromResult(result));
                     }
                     else
                     {
-                        pending.Add(PublishInSlotAsync(prepared.Claimed!, activity, slots, cancellationToken));
+                        var entry = new BatchEntry(prepared.Claimed!, BuildMessage(prepared.Claimed!), activity);
+                        batch.Add(entry);
+                        pending.Add(entry.Completion.Task);
                     }
                 }
                 catch
                 {
                     activity?.Dispose();
-                    slots.Release();
                     throw;
                 }
                 finally
                 {
-                    // The publish task carries the article's activity on; the next article must not nest under it.
+                    // The article's activity stays open until its batch is published; the next article must not nest under it.
                     Activity.Current = parentActivity;
                 }
+
+                if (batch.Count >= _publishBatchSize)
+                {
+                    Flush();
+                }
             }
+
+            Flush();
         }
         catch
         {
-            // Let the publishes in flight finish (and release their claims when they fail) before giving up.
+            // The open batch was never handed to the broker: give its claims back. Then let the batches in flight finish
+            // (and release their claims when they fail) before giving up.
+            foreach (var entry in batch)
+            {
+                await ReleaseAsync(entry.Claimed.Claim, entry.Claimed.NearDuplicate, entry.Claimed.Article.Id);
+                entry.Activity?.Dispose();
+                entry.Completion.TrySetCanceled(CancellationToken.None);
+            }
+
+            batch.Clear();
             try
             {
                 await Task.WhenAll(pending);
@@ -120,23 +160,91 @@ public sealed partial class ArticleIngestPipeline(
 
             throw;
         }
-
-        return await Task.WhenAll(pending);
-    }
-
-    private async Task<SubmissionResult> PublishInSlotAsync(ClaimedArticle claimed, Activity? activity, SemaphoreSlim slots, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var result = await PublishAsync(claimed, cancellationToken);
-            Record(activity, result);
-            return result;
-        }
         finally
         {
-            activity?.Dispose();
-            slots.Release();
+            await enumerator.DisposeAsync();
         }
+
+        return await Task.WhenAll(pending);
+
+        void Flush()
+        {
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            var entries = batch.ToArray();
+            batch.Clear();
+            holdsSlot = false;
+            _ = PublishBatchInSlotAsync(entries, slots, parentActivity, cancellationToken);
+        }
+    }
+
+    private async Task<bool> ArrivesWithinLingerAsync(Task<bool> next, CancellationToken cancellationToken)
+    {
+        // Wall-clock, not the injected TimeProvider: the linger is a transport timer, not a domain time.
+        using var lingerCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var linger = Task.Delay(_publishLinger, lingerCancellation.Token);
+        var first = await Task.WhenAny(next, linger);
+        await lingerCancellation.CancelAsync();
+        return first == next;
+    }
+
+    /// <summary>Publishes one batch and completes each article's result; never throws (failures go to the results).</summary>
+    private async Task PublishBatchInSlotAsync(BatchEntry[] batch, SemaphoreSlim slots, Activity? parentActivity, CancellationToken cancellationToken)
+    {
+        Activity.Current = parentActivity;
+        Exception? failure = null;
+        var cancelled = false;
+        using (var activity = StartBatchActivity(batch))
+        {
+            try
+            {
+                await publishEndpoint.Publish(new ArticleBatchIngested { Articles = batch.Select(e => e.Message).ToArray() }, cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+                cancelled = ex is OperationCanceledException && cancellationToken.IsCancellationRequested;
+                activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                LogBatchPublishFailed(ex, batch.Length, batch[0].Message.ArticleId);
+                await Task.WhenAll(batch.Select(e => ReleaseAsync(e.Claimed.Claim, e.Claimed.NearDuplicate, e.Claimed.Article.Id)));
+            }
+        }
+
+        // The slot is given back before the results, which SubmitManyAsync awaits before disposing the semaphore.
+        slots.Release();
+        foreach (var entry in batch)
+        {
+            if (cancelled)
+            {
+                entry.Activity?.Dispose();
+                entry.Completion.TrySetCanceled(cancellationToken);
+                continue;
+            }
+
+            var result = failure is null
+                ? Accepted(entry.Claimed)
+                : SubmissionResult.Rejected(
+                    new IngestError(StatusCode.Unavailable, "article", "could not be published to the message broker; retry the article"), entry.Claimed.Article.Id);
+            Record(entry.Activity, result);
+            entry.Activity?.Dispose();
+            entry.Completion.TrySetResult(result);
+        }
+    }
+
+    private static Activity? StartBatchActivity(BatchEntry[] batch)
+    {
+        if (!Telemetry.ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
+        var links = batch.Where(e => e.Activity is not null).Select(e => new ActivityLink(e.Activity!.Context));
+        var activity = Telemetry.ActivitySource.StartActivity("ingest.publish-batch", ActivityKind.Internal, default(ActivityContext), links: links);
+        activity?.SetTag("nm.batch.size", batch.Length);
+        return activity;
     }
 
     private async Task<Prepared> PrepareAsync(Article? article, CancellationToken cancellationToken)
@@ -195,12 +303,12 @@ public sealed partial class ArticleIngestPipeline(
         return new Prepared(null, new ClaimedArticle(normalized, claim, nearDuplicate));
     }
 
-    private async Task<SubmissionResult> PublishAsync(ClaimedArticle claimed, CancellationToken cancellationToken)
+    private ArticleIngested BuildMessage(ClaimedArticle claimed)
     {
         var article = claimed.Article;
         var detected = LanguageDetector.Detect(article.Title, article.Body);
         var original = claimed.NearDuplicate.Match;
-        var message = new ArticleIngested
+        return new ArticleIngested
         {
             ArticleId = article.Id,
             SourceId = article.SourceId,
@@ -219,10 +327,14 @@ public sealed partial class ArticleIngestPipeline(
             NearDuplicateOfSourceKind = original?.SourceKind,
             NearDuplicateSimilarity = original?.Similarity,
         };
+    }
 
+    private async Task<SubmissionResult> PublishAsync(ClaimedArticle claimed, CancellationToken cancellationToken)
+    {
+        var article = claimed.Article;
         try
         {
-            await publishEndpoint.Publish(message, cancellationToken);
+            await publishEndpoint.Publish(BuildMessage(claimed), cancellationToken);
         }
         catch (Exception ex)
         {
@@ -238,8 +350,13 @@ public sealed partial class ArticleIngestPipeline(
                 new IngestError(StatusCode.Unavailable, "article", "could not be published to the message broker; retry the article"), article.Id);
         }
 
-        LogAccepted(article.Id, article.SourceId);
-        return new SubmissionResult(IngestOutcome.Accepted, article.Id, NearDuplicateOf: original?.ArticleId);
+        return Accepted(claimed);
+    }
+
+    private SubmissionResult Accepted(ClaimedArticle claimed)
+    {
+        LogAccepted(claimed.Article.Id, claimed.Article.SourceId);
+        return new SubmissionResult(IngestOutcome.Accepted, claimed.Article.Id, NearDuplicateOf: claimed.NearDuplicate.Match?.ArticleId);
     }
 
     private async Task ReleaseAsync(DeduplicationClaim claim, NearDuplicateResult nearDuplicate, string articleId)
@@ -295,6 +412,14 @@ public sealed partial class ArticleIngestPipeline(
 
     [LoggerMessage(LogLevel.Warning, "The de-duplication store did not answer for {ArticleId}")]
     private partial void LogStoreUnavailable(Exception exception, string articleId);
+
+    [LoggerMessage(LogLevel.Warning, "Publishing a batch of {ArticleCount} articles from {FirstArticleId} failed; their de-duplication claims are released")]
+    private partial void LogBatchPublishFailed(Exception exception, int articleCount, string firstArticleId);
+
+    private sealed record BatchEntry(ClaimedArticle Claimed, ArticleIngested Message, Activity? Activity)
+    {
+        public TaskCompletionSource<SubmissionResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     private sealed record ClaimedArticle(NormalizedArticle Article, DeduplicationClaim Claim, NearDuplicateResult NearDuplicate);
 

@@ -15,6 +15,21 @@ public sealed class IngestOptions
     public int MaxConcurrentPublishes { get; set; } = 64;
 
     /// <summary>
+    /// Accepted articles of one SubmitArticles stream published together as one ArticleBatchIngested. Every message
+    /// costs the broker about the same whatever its size, so per-article messages cap the pipeline at the broker's
+    /// message rate; a batch spreads that cost. MaxConcurrentPublishes then counts batches.
+    /// </summary>
+    [Range(1, 1_000)]
+    public int PublishBatchSize { get; set; } = 100;
+
+    /// <summary>
+    /// How long a partial batch waits for the stream's next article before it is published anyway, so a slow stream
+    /// is not held back waiting for a full batch. Zero publishes whenever the next article is not already there.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan PublishLinger { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
     /// How long a source looked up for an article is reused without asking the store again. Registering through this
     /// process invalidates the entry at once; a registration made by another replica shows after at most this long.
     /// Zero disables the cache.

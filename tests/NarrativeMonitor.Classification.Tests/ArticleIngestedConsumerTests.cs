@@ -134,6 +134,55 @@ public sealed class ArticleIngestedConsumerTests : IAsyncLifetime
         Assert.Empty(classified.Results);
         Assert.Equal(1, classified.ClaimsEvaluated);
     }
+
+    [Fact]
+    public async Task A_batch_yields_one_batch_with_the_same_stances_as_the_articles_one_by_one()
+    {
+        await _store.CreateAsync(Record(Claims.DprkTroops, ClaimRules.Default with { OmissionArticles = 4 }));
+        await _store.CreateAsync(Record(Claims.GrainExports, ClaimRules.Default));
+        ArticleIngested[] articles =
+        [
+            Article("b1", "Peskov on Kursk",
+                "Kremlin spokesman Dmitry Peskov was asked about reports that North Korean troops are fighting in the Kursk region. " +
+                "\"We have nothing to say on this matter, ask the Defence Ministry,\" Peskov told reporters."),
+            Article("b2", "Kursk", "Russian troops repelled attacks near Sudzha in the Kursk region."),
+            Article("b3", "Rates", "The central bank kept its key rate unchanged on Friday."),
+            Article("b4", "Odesa", "Ukrainian grain exports through the Odesa ports recovered to pre-war volumes in November, the ministry said."),
+        ];
+
+        foreach (var article in articles)
+        {
+            await _harness.Bus.Publish(article);
+        }
+
+        var single = new List<ArticleClassified>();
+        foreach (var article in articles)
+        {
+            single.Add(await ClassifiedAsync(article.ArticleId));
+        }
+
+        await _harness.Bus.Publish(new ArticleBatchIngested { Articles = articles });
+
+        var published = await _harness.Published.SelectAsync<ArticleBatchClassified>().FirstOrDefault();
+        Assert.NotNull(published);
+        Assert.Single(_harness.Published.Select<ArticleBatchClassified>());
+        var batch = published.Context.Message.Articles;
+        Assert.Equal(articles.Select(a => a.ArticleId), batch.Select(a => a.ArticleId));
+        Assert.Equal([Stance.Deflects, Stance.Omits], [single[0].Results.Single().Stance, single[1].Results.Single().Stance]);
+        for (var i = 0; i < articles.Length; i++)
+        {
+            Assert.Equal(Stances(single[i]), Stances(batch[i]));
+            Assert.Equal(single[i].ClaimsEvaluated, batch[i].ClaimsEvaluated);
+            Assert.Equal(single[i].IngestedAt, batch[i].IngestedAt);
+            Assert.Equal(single[i].SourceKind, batch[i].SourceKind);
+        }
+
+        // The batch goes out as a batch only: no per-article messages beyond the single-path ones.
+        Assert.Equal(articles.Length, _harness.Published.Select<ArticleClassified>().Count());
+    }
+
+    private static (string, Stance, double, string?, ClaimRules)[] Stances(ArticleClassified classified) =>
+        classified.Results.Select(r => (r.ClaimId, r.Stance, r.Confidence, r.Evidence, r.Rules)).ToArray();
 }
 
 public sealed class ActiveClaimsTests

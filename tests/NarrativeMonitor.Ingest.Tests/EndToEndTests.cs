@@ -34,7 +34,7 @@ public abstract class EndToEndTests : IAsyncLifetime
         _channel = GrpcChannel.ForAddress(_factory.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = _factory.Server.CreateHandler() });
         _client = new IngestService.IngestServiceClient(_channel);
 
-        // A queue of the test's own, bound to ArticleIngested, to see what actually reached the transport.
+        // A queue of the test's own, bound to ArticleIngested and ArticleBatchIngested (streams), to see what actually reached the transport.
         var bus = _factory.Services.GetRequiredService<IBus>();
         _probe = bus.ConnectReceiveEndpoint($"{Settings.GetValueOrDefault("Messaging:EntityPrefix", "t")}-probe", endpoint =>
         {
@@ -52,6 +52,16 @@ public abstract class EndToEndTests : IAsyncLifetime
                 }
 
                 _receivedSignal.Release();
+                return Task.CompletedTask;
+            });
+            endpoint.Handler<ArticleBatchIngested>(context =>
+            {
+                lock (_received)
+                {
+                    _received.AddRange(context.Message.Articles);
+                }
+
+                _receivedSignal.Release(context.Message.Articles.Count);
                 return Task.CompletedTask;
             });
         });

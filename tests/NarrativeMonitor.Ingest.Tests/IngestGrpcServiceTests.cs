@@ -51,7 +51,14 @@ public sealed class FailingPublishFilter<T>(PublishFailures failures) : IFilter<
 {
     public async Task Send(PublishContext<T> context, IPipe<PublishContext<T>> next)
     {
-        if (context.Message is ArticleIngested article && failures.ArticleIds.TryRemove(article.ArticleId, out _))
+        var refused = context.Message switch
+        {
+            ArticleIngested article => failures.ArticleIds.TryRemove(article.ArticleId, out _),
+            // Count, not Any: every listed article of the batch is refused once, with the batch.
+            ArticleBatchIngested batch => batch.Articles.Count(article => failures.ArticleIds.TryRemove(article.ArticleId, out _)) > 0,
+            _ => false,
+        };
+        if (refused)
         {
             throw new InvalidOperationException("The broker refused the message (test).");
         }
@@ -77,7 +84,8 @@ public abstract class IngestGrpcServiceTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        var configuration = new Dictionary<string, string?> { ["Ingest:MaxConcurrentPublishes"] = "4" };
+        // One article per batch: these tests pin the per-article behaviour of a stream; IngestBatchTests cover batching.
+        var configuration = new Dictionary<string, string?> { ["Ingest:MaxConcurrentPublishes"] = "4", ["Ingest:PublishBatchSize"] = "1" };
         ConfigureStorage(configuration);
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.Services.AddSingleton<TimeProvider>(_clock);
@@ -124,8 +132,12 @@ public abstract class IngestGrpcServiceTests : IAsyncLifetime
         return ActivatorUtilities.CreateInstance<IngestGrpcService>(scope.ServiceProvider);
     }
 
+    /// <summary>Every article published, alone (unary submits) or in a batch (streams).</summary>
     private List<ArticleIngested> Published() =>
-        _harness.Published.Select<ArticleIngested>().Where(m => m.Exception is null).Select(m => m.Context.Message).ToList();
+    [
+        .. _harness.Published.Select<ArticleIngested>().Where(m => m.Exception is null).Select(m => m.Context.Message),
+        .. _harness.Published.Select<ArticleBatchIngested>().Where(m => m.Exception is null).SelectMany(m => m.Context.Message.Articles),
+    ];
 
     private static SubmitArticleRequest Request(Article article) => new() { Article = article };
 
@@ -378,6 +390,9 @@ public sealed class IngestOptionsTests
     [InlineData("Ingest:MaxConcurrentPublishes", "0")]
     [InlineData("Ingest:SourceCacheTtl", "02:00:00")]
     [InlineData("Ingest:DeduplicationTtl", "00:00:01")]
+    [InlineData("Ingest:PublishBatchSize", "0")]
+    [InlineData("Ingest:PublishBatchSize", "1001")]
+    [InlineData("Ingest:PublishLinger", "00:00:05")]
     public async Task Invalid_options_stop_the_host_from_starting(string key, string value)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -398,7 +413,10 @@ public sealed class IngestOptionsTests
         using var host = builder.Build();
         await host.StartAsync();
 
-        Assert.Equal(64, host.Services.GetRequiredService<IOptions<IngestOptions>>().Value.MaxConcurrentPublishes);
+        var options = host.Services.GetRequiredService<IOptions<IngestOptions>>().Value;
+        Assert.Equal(64, options.MaxConcurrentPublishes);
+        Assert.Equal(100, options.PublishBatchSize);
+        Assert.Equal(TimeSpan.FromMilliseconds(10), options.PublishLinger);
         await host.StopAsync();
     }
 }

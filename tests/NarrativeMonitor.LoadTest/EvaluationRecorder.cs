@@ -37,11 +37,22 @@ public sealed class EvaluationRecorder
     public bool TryGet(string articleId, out Evaluation evaluation) => _evaluations.TryGetValue(articleId, out evaluation);
 }
 
-public sealed class ArticleEvaluatedRecorder(EvaluationRecorder recorder) : IConsumer<ArticleEvaluated>
+/// <summary>Records single evaluations and every article of a batch evaluation (streamed submits are evaluated in batches).</summary>
+public sealed class ArticleEvaluatedRecorder(EvaluationRecorder recorder) : IConsumer<ArticleEvaluated>, IConsumer<ArticleBatchEvaluated>
 {
     public Task Consume(ConsumeContext<ArticleEvaluated> context)
     {
         recorder.Record(context.Message);
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<ArticleBatchEvaluated> context)
+    {
+        foreach (var article in context.Message.Articles)
+        {
+            recorder.Record(article);
+        }
+
         return Task.CompletedTask;
     }
 }

@@ -1,0 +1,50 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using NarrativeMonitor.Contracts;
+
+namespace NarrativeMonitor.Alerts;
+
+/// <summary>
+/// Evaluates every article of a classified batch exactly as <see cref="ArticleClassifiedConsumer"/> does one, in the
+/// batch's order, and publishes one <see cref="ArticleBatchEvaluated"/>. A redelivered (or retried, partly done) batch
+/// re-evaluates articles already recorded, which changes nothing.
+/// </summary>
+public sealed class ArticleBatchClassifiedConsumer(ClassifiedArticleEvaluator articleEvaluator) : IConsumer<ArticleBatchClassified>
+{
+    public async Task Consume(ConsumeContext<ArticleBatchClassified> context)
+    {
+        var articles = context.Message.Articles;
+        var evaluated = new ArticleEvaluated[articles.Count];
+        for (var i = 0; i < articles.Count; i++)
+        {
+            evaluated[i] = await articleEvaluator.EvaluateAsync(articles[i], context, context.CancellationToken);
+        }
+
+        await context.Publish(new ArticleBatchEvaluated { Articles = evaluated }, context.CancellationToken);
+    }
+}
+
+public sealed class ArticleBatchClassifiedConsumerDefinition : ConsumerDefinition<ArticleBatchClassifiedConsumer>
+{
+    public ArticleBatchClassifiedConsumerDefinition(IOptions<AlertOptions> options)
+    {
+        // Batches mix outlets, so no partitioner: concurrent evaluations of one outlet settle by optimistic concurrency.
+        ConcurrentMessageLimit = options.Value.BatchConsumerConcurrency;
+    }
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ArticleBatchClassifiedConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            // Each message is up to a hundred articles: a small prefetch keeps the rest on the broker for other replicas.
+            rabbit.PrefetchCount = (ConcurrentMessageLimit ?? 1) * 2;
+        }
+
+        endpointConfigurator.UseMessageRetry(retry =>
+        {
+            retry.Intervals(100, 500, 2_000, 5_000);
+            retry.Ignore<ArgumentException>();
+        });
+    }
+}
