@@ -65,8 +65,9 @@ public sealed class PipelineTests(RedisFixture redis, RabbitMqFixture rabbit)
         await SetUpAsync(cluster);
         await SubmitAsync(cluster, "c1", "ministry", 0, "Defence ministry confirms Northland troops in Westmark",
             "The defence ministry said that Northland troops are fighting alongside Eastland forces in Westmark province.");
+        // Worded differently on purpose: a near-copy of the first confirmation would count for the ministry again.
         await SubmitAsync(cluster, "c2", "institute", 1, "Northland soldiers in combat in Westmark",
-            "Analysts confirmed that Northland troops are fighting alongside Eastland forces in Westmark province.");
+            "Satellite images and intercepted radio traffic reviewed by our analysts show Northland troops fighting alongside Eastland forces in Westmark province since early November.");
 
         var denial = new ArticleClassified
         {
@@ -108,8 +109,9 @@ public sealed class PipelineTests(RedisFixture redis, RabbitMqFixture rabbit)
         await SetUpAsync(cluster, omissionArticles: 3);
         await SubmitAsync(cluster, "c1", "ministry", 0, "Defence ministry confirms Northland troops in Westmark",
             "The defence ministry said that Northland troops are fighting alongside Eastland forces in Westmark province.");
+        // Worded differently on purpose: a near-copy of the first confirmation would count for the ministry again.
         await SubmitAsync(cluster, "c2", "institute", 1, "Northland soldiers in combat in Westmark",
-            "Analysts confirmed that Northland troops are fighting alongside Eastland forces in Westmark province.");
+            "Satellite images and intercepted radio traffic reviewed by our analysts show Northland troops fighting alongside Eastland forces in Westmark province since early November.");
         await SubmitAsync(cluster, "o1", "statenews", 2, "Heavy fighting in Westmark province",
             "Eastland forces repelled attacks near the town of Riverford in Westmark province, the defence ministry said. Artillery duels continued overnight.");
         await SubmitAsync(cluster, "o2", "statenews", 3, "Westmark villages retaken",
@@ -125,6 +127,31 @@ public sealed class PipelineTests(RedisFixture redis, RabbitMqFixture rabbit)
         Assert.Equal(ProtoAlertKind.Omission, alert.Kind);
         Assert.Equal(Day0.AddDays(4), alert.RaisedAt.ToDateTimeOffset());
         Assert.Equal(["o1", "o2", "o3"], alert.Evidence.DivergingArticleIds);
+    }
+
+    [Fact]
+    public async Task A_syndicated_copy_does_not_confirm_a_claim_a_second_time()
+    {
+        await using var cluster = await PipelineCluster.StartAsync(redis, rabbit);
+        await SetUpAsync(cluster);
+        await cluster.IngestClient.RegisterSourceAsync(new RegisterSourceRequest
+        {
+            Source = new Protos.Ingest.V1.Source { Id = "wire", Name = "wire", Kind = ProtoSourceKind.Wire, Country = "XX", Language = "en" },
+        });
+        const string Story = "The defence ministry said that Northland troops are fighting alongside Eastland forces in Westmark province, where they arrived last month.";
+        await SubmitAsync(cluster, "c1", "ministry", 0, "Defence ministry confirms Northland troops in Westmark", Story);
+        await SubmitAsync(cluster, "c1-copy", "wire", 1, "Northland troops fighting in Westmark, ministry says", Story + " Officials gave no figures.");
+        await SubmitAsync(cluster, "d1", "statenews", 2, "Reports of Northland troops are fake",
+            "The foreign ministry dismissed claims that Northland troops are fighting in Westmark province as fake, calling them a Western provocation.");
+
+        Assert.Empty((await cluster.AlertsClient.ListAlertsAsync(new ListAlertsRequest())).Alerts);
+
+        await SubmitAsync(cluster, "c2", "institute", 3, "Northland soldiers in combat in Westmark",
+            "Satellite images and intercepted radio traffic reviewed by our analysts show Northland troops fighting alongside Eastland forces in Westmark province since early November.");
+
+        var alert = Assert.Single((await cluster.AlertsClient.ListAlertsAsync(new ListAlertsRequest())).Alerts);
+        Assert.Equal(ProtoAlertKind.Denial, alert.Kind);
+        Assert.Equal(Day0.AddDays(3), alert.RaisedAt.ToDateTimeOffset());
     }
 
     [Fact]
