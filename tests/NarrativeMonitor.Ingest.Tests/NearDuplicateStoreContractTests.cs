@@ -58,6 +58,43 @@ public abstract class NearDuplicateStoreContractTests
         Assert.Empty(await store.FindCandidatesAsync(MinHashSignature.Compute(Unrelated)!.BandTokens(), 10));
     }
 
+    /// <summary>The signature of <see cref="Wire"/> with every band but the first changed (by <paramref name="salt"/>).</summary>
+    private static MinHashSignature SharingFirstBandOnly(int salt)
+    {
+        var bytes = MinHashSignature.Compute(Wire)!.ToBytes();
+        for (var i = MinHashSignature.RowsPerBand * sizeof(uint); i < bytes.Length; i++)
+        {
+            bytes[i] ^= (byte)(salt * 31 + i);
+        }
+
+        return MinHashSignature.FromBytes(bytes);
+    }
+
+    [Fact]
+    public async Task Candidates_sharing_more_bands_come_first()
+    {
+        var store = Create();
+        var tokens = MinHashSignature.Compute(Wire)!.BandTokens();
+        await store.AddAsync(Entry("a-one-band", Wire) with { Signature = SharingFirstBandOnly(1) });
+        await store.AddAsync(Entry("z-all-bands", Wire));
+
+        var best = Assert.Single(await store.FindCandidatesAsync(tokens, 1));
+        Assert.Equal("z-all-bands", best.ArticleId);
+    }
+
+    [Fact]
+    public async Task A_band_shared_by_too_many_articles_is_passed_over()
+    {
+        var store = Create();
+        var tokens = MinHashSignature.Compute(Wire)!.BandTokens();
+        for (var i = 0; i <= NearDuplicateStore.MaxBandBucket; i++)
+        {
+            await store.AddAsync(Entry($"b{i}", Wire) with { Signature = SharingFirstBandOnly(i + 1) });
+        }
+
+        Assert.Empty(await store.FindCandidatesAsync([tokens[0]], 10));
+    }
+
     [Fact]
     public async Task Candidates_are_distinct_and_limited()
     {

@@ -21,8 +21,9 @@ public sealed record NearDuplicateEntry(
 public interface INearDuplicateStore
 {
     /// <summary>
-    /// The live entries that share at least one of <paramref name="bandTokens"/>, at most <paramref name="limit"/> of
-    /// them (any), in no particular order.
+    /// The live entries that share at least one of <paramref name="bandTokens"/>, those sharing the most bands first (ties
+    /// by article id), at most <paramref name="limit"/> of them. A band shared by more than <see cref="NearDuplicateStore.MaxBandBucket"/>
+    /// articles is passed over: it is boilerplate every article carries, not a sign of a copy.
     /// </summary>
     Task<IReadOnlyList<NearDuplicateEntry>> FindCandidatesAsync(IReadOnlyList<string> bandTokens, int limit, CancellationToken cancellationToken = default);
 
@@ -31,6 +32,16 @@ public interface INearDuplicateStore
 
     /// <summary>Removes the article's entry and its band tokens (after a failed publish, so a retry starts afresh).</summary>
     Task RemoveAsync(string articleId, IReadOnlyList<string> bandTokens, CancellationToken cancellationToken = default);
+}
+
+public static class NearDuplicateStore
+{
+    /// <summary>Articles one band may be shared by before lookups ignore it (see <see cref="INearDuplicateStore.FindCandidatesAsync"/>).</summary>
+    public const int MaxBandBucket = 256;
+
+    /// <summary>Orders candidate ids by shared bands (most first), then id, and keeps <paramref name="limit"/>.</summary>
+    public static IEnumerable<string> Rank(Dictionary<string, int> sharedBands, int limit) =>
+        sharedBands.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Take(limit).Select(c => c.Key);
 }
 
 public sealed class InMemoryNearDuplicateStore(TimeProvider timeProvider, IOptions<IngestOptions> options) : INearDuplicateStore
@@ -43,25 +54,27 @@ public sealed class InMemoryNearDuplicateStore(TimeProvider timeProvider, IOptio
     public Task<IReadOnlyList<NearDuplicateEntry>> FindCandidatesAsync(IReadOnlyList<string> bandTokens, int limit, CancellationToken cancellationToken = default)
     {
         var now = timeProvider.GetUtcNow();
+        var sharedBands = new Dictionary<string, int>(StringComparer.Ordinal);
         var found = new List<NearDuplicateEntry>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         lock (_lock)
         {
             foreach (var token in bandTokens)
             {
-                if (!_bands.TryGetValue(token, out var ids))
+                if (!_bands.TryGetValue(token, out var ids) || ids.Count > NearDuplicateStore.MaxBandBucket)
                 {
                     continue;
                 }
 
                 foreach (var id in ids)
                 {
-                    if (found.Count < limit && seen.Add(id) && _entries.TryGetValue(id, out var held) && held.Expires > now)
+                    if (_entries.TryGetValue(id, out var held) && held.Expires > now)
                     {
-                        found.Add(held.Entry);
+                        sharedBands[id] = sharedBands.GetValueOrDefault(id) + 1;
                     }
                 }
             }
+
+            found.AddRange(NearDuplicateStore.Rank(sharedBands, limit).Select(id => _entries[id].Entry));
         }
 
         return Task.FromResult<IReadOnlyList<NearDuplicateEntry>>(found);
@@ -111,17 +124,36 @@ public sealed class InMemoryNearDuplicateStore(TimeProvider timeProvider, IOptio
 ///                                 article id, source id and kind; expires after IngestOptions.NearDuplicateWindow
 ///   ing:nd:b:{band}:{band hash}   set of article ids sharing that band (40 per article); its expiry is pushed back to
 ///                                 the window on every add, so a band nobody shares goes away with its articles
-/// An add is one MULTI/EXEC, so a half-indexed article is never seen. Lookup is one SUNION of the 40 band keys and a
-/// pipelined HGETALL per candidate (the keys of one lookup must live on one node: no Redis Cluster without hash tags).
+/// An add is one MULTI/EXEC, so a half-indexed article is never seen. Lookup is one Lua script that counts, per article,
+/// the bands it shares (passing over oversized bands) and returns the best candidates, then a pipelined HGETALL per
+/// candidate (the keys of one lookup must live on one node: no Redis Cluster without hash tags).
 /// </summary>
 public sealed class RedisNearDuplicateStore(IDatabase database, IOptions<IngestOptions> options) : INearDuplicateStore
 {
     private readonly TimeSpan _ttl = options.Value.NearDuplicateWindow;
 
+    // KEYS: the band sets; ARGV[1]: the largest band considered; ARGV[2]: how many ids to return.
+    private const string RankCandidatesScript = """
+        local shared = {}
+        local cap = tonumber(ARGV[1])
+        for _, key in ipairs(KEYS) do
+          if redis.call('SCARD', key) <= cap then
+            for _, id in ipairs(redis.call('SMEMBERS', key)) do shared[id] = (shared[id] or 0) + 1 end
+          end
+        end
+        local ranked = {}
+        for id, count in pairs(shared) do ranked[#ranked + 1] = { id, count } end
+        table.sort(ranked, function(a, b) if a[2] == b[2] then return a[1] < b[1] end return a[2] > b[2] end)
+        local ids = {}
+        for i = 1, math.min(#ranked, tonumber(ARGV[2])) do ids[i] = ranked[i][1] end
+        return ids
+        """;
+
     public async Task<IReadOnlyList<NearDuplicateEntry>> FindCandidatesAsync(IReadOnlyList<string> bandTokens, int limit, CancellationToken cancellationToken = default)
     {
-        var ids = await database.SetCombineAsync(SetOperation.Union, bandTokens.Select(BandKey).ToArray());
-        var lookups = ids.Take(limit).Select(id => database.HashGetAllAsync(EntryKey(id.ToString()))).ToArray();
+        var ids = (RedisValue[])(await database.ScriptEvaluateAsync(RankCandidatesScript,
+            bandTokens.Select(t => (RedisKey)BandKey(t)).ToArray(), [NearDuplicateStore.MaxBandBucket, limit]))!;
+        var lookups = ids.Select(id => database.HashGetAllAsync(EntryKey(id.ToString()))).ToArray();
         var found = new List<NearDuplicateEntry>(lookups.Length);
         for (var i = 0; i < lookups.Length; i++)
         {
@@ -196,8 +228,8 @@ public sealed record NearDuplicateMatch(string ArticleId, string SourceId, Sourc
 /// </summary>
 public sealed class NearDuplicateDetector(INearDuplicateStore store, IOptions<IngestOptions> options)
 {
-    /// <summary>Candidates read per lookup; more share a band only for boilerplate-heavy sources.</summary>
-    public const int MaxCandidates = 200;
+    /// <summary>Candidates read per lookup, those sharing the most bands first: a real copy shares many, so it ranks among them.</summary>
+    public const int MaxCandidates = 16;
 
     private readonly double _threshold = options.Value.NearDuplicateThreshold;
 
