@@ -48,24 +48,15 @@ public sealed class PipelineCluster : IAsyncDisposable
     public static async Task<PipelineCluster> StartAsync(RedisFixture redis, RabbitMqFixture rabbit)
     {
         var prefix = RabbitMqFixture.UniquePrefix();
-        var cluster = new PipelineCluster(new Dictionary<string, string?>
-        {
-            ["Storage:Provider"] = nameof(StorageProvider.Redis),
-            ["Storage:RedisConnection"] = redis.ConnectionString,
-            ["Storage:KeyPrefix"] = prefix + ":",
-            ["Messaging:Transport"] = nameof(MessagingTransport.RabbitMq),
-            ["Messaging:RabbitMqUri"] = rabbit.AmqpUri.ToString(),
-            ["Messaging:EntityPrefix"] = prefix,
-            ["Logging:LogLevel:Default"] = "Warning",
-        })
+        var cluster = new PipelineCluster(ServiceHosts.Distributed(redis.ConnectionString, rabbit.AmqpUri, prefix))
         {
             Prefix = prefix,
             RabbitMq = rabbit.AmqpUri,
         };
         await cluster.StartObserverAsync();
-        cluster.Ingest = await cluster.StartServiceAsync("ingest");
-        cluster.Classification = await cluster.StartServiceAsync("classification");
-        cluster.Alerts = await cluster.StartServiceAsync("alerts");
+        cluster.Ingest = await cluster.StartServiceAsync(HostedService.Ingest);
+        cluster.Classification = await cluster.StartServiceAsync(HostedService.Classification);
+        cluster.Alerts = await cluster.StartServiceAsync(HostedService.Alerts);
         return cluster;
     }
 
@@ -74,48 +65,14 @@ public sealed class PipelineCluster : IAsyncDisposable
     {
         await Alerts.StopAsync();
         await Alerts.DisposeAsync();
-        Alerts = await StartServiceAsync("alerts");
+        Alerts = await StartServiceAsync(HostedService.Alerts);
     }
 
     public CorpusReplayer Replayer() => new(IngestClient, ClassificationClient, AlertsClient, Progress);
 
-    private async Task<WebApplication> StartServiceAsync(string service)
+    private async Task<WebApplication> StartServiceAsync(HostedService service)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "NarrativeMonitor." + service });
-        builder.Configuration.AddInMemoryCollection(_settings);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{EmbeddedHost.FreePort()}",
-            ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
-            ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{EmbeddedHost.FreePort()}",
-            ["Kestrel:Endpoints:Http:Protocols"] = "Http1",
-        });
-        builder.AddServiceDefaults();
-        switch (service)
-        {
-            case "ingest":
-                builder.AddIngestServices();
-                builder.AddMessaging(bus => bus.AddIngestConsumers());
-                break;
-            case "classification":
-                builder.AddClassificationServices();
-                builder.AddMessaging(bus => bus.AddClassificationConsumers());
-                break;
-            default:
-                builder.AddAlertServices();
-                builder.AddMessaging(bus => bus.AddAlertConsumers());
-                break;
-        }
-
-        var app = builder.Build();
-        app.MapDefaultEndpoints();
-        switch (service)
-        {
-            case "ingest": app.MapIngestEndpoints(); break;
-            case "classification": app.MapClassificationEndpoints(); break;
-            default: app.MapAlertEndpoints(); break;
-        }
-
+        var app = ServiceHosts.Build(service, _settings);
         await app.StartAsync();
         return app;
     }
@@ -130,9 +87,9 @@ public sealed class PipelineCluster : IAsyncDisposable
         await Observer.StartAsync();
     }
 
-    public static Uri Address(WebApplication app) => new(app.Configuration["Kestrel:Endpoints:Grpc:Url"]!);
+    public static Uri Address(WebApplication app) => app.GrpcAddress();
 
-    public static Uri HttpAddress(WebApplication app) => new(app.Configuration["Kestrel:Endpoints:Http:Url"]!);
+    public static Uri HttpAddress(WebApplication app) => app.HttpAddress();
 
     private GrpcChannel Channel(Uri address)
     {

@@ -1,11 +1,6 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging.Console;
-using NarrativeMonitor.Alerts;
-using NarrativeMonitor.Classification;
-using NarrativeMonitor.Ingest;
-using NarrativeMonitor.ServiceDefaults;
+using NarrativeMonitor.Cli;
 using StackExchange.Redis;
 
 namespace NarrativeMonitor.LoadTest;
@@ -28,16 +23,7 @@ public sealed class SelfHostedPipeline : IAsyncDisposable
     /// <param name="overrides">Extra configuration for all three services, e.g. Messaging:PrefetchCount=256.</param>
     public static async Task<SelfHostedPipeline> StartAsync(string redis, Uri rabbitMq, string prefix, IReadOnlyDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Storage:Provider"] = nameof(StorageProvider.Redis),
-            ["Storage:RedisConnection"] = redis,
-            ["Storage:KeyPrefix"] = prefix + ":",
-            ["Messaging:Transport"] = nameof(MessagingTransport.RabbitMq),
-            ["Messaging:RabbitMqUri"] = rabbitMq.ToString(),
-            ["Messaging:EntityPrefix"] = prefix,
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
+        var settings = ServiceHosts.Distributed(redis, rabbitMq, prefix);
         foreach (var (key, value) in overrides)
         {
             settings[key] = value;
@@ -46,9 +32,9 @@ public sealed class SelfHostedPipeline : IAsyncDisposable
         var pipeline = new SelfHostedPipeline(settings);
         try
         {
-            pipeline.IngestAddress = await pipeline.StartServiceAsync("ingest", cancellationToken);
-            pipeline.ClassificationAddress = await pipeline.StartServiceAsync("classification", cancellationToken);
-            pipeline.AlertsAddress = await pipeline.StartServiceAsync("alerts", cancellationToken);
+            pipeline.IngestAddress = await pipeline.StartServiceAsync(HostedService.Ingest, cancellationToken);
+            pipeline.ClassificationAddress = await pipeline.StartServiceAsync(HostedService.Classification, cancellationToken);
+            pipeline.AlertsAddress = await pipeline.StartServiceAsync(HostedService.Alerts, cancellationToken);
             return pipeline;
         }
         catch
@@ -94,56 +80,14 @@ public sealed class SelfHostedPipeline : IAsyncDisposable
         return deleted;
     }
 
-    private async Task<Uri> StartServiceAsync(string service, CancellationToken cancellationToken)
+    private async Task<Uri> StartServiceAsync(HostedService service, CancellationToken cancellationToken)
     {
-        var grpcUrl = $"http://127.0.0.1:{FreePort()}";
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "NarrativeMonitor." + service });
-        builder.Configuration.AddInMemoryCollection(_settings);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Kestrel:Endpoints:Grpc:Url"] = grpcUrl,
-            ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
-            ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{FreePort()}",
-            ["Kestrel:Endpoints:Http:Protocols"] = "Http1",
-        });
         // stdout belongs to the report; its last line is the JSON summary.
-        builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.AddServiceDefaults();
-        switch (service)
-        {
-            case "ingest":
-                builder.AddIngestServices();
-                builder.AddMessaging(bus => bus.AddIngestConsumers());
-                break;
-            case "classification":
-                builder.AddClassificationServices();
-                builder.AddMessaging(bus => bus.AddClassificationConsumers());
-                break;
-            default:
-                builder.AddAlertServices();
-                builder.AddMessaging(bus => bus.AddAlertConsumers());
-                break;
-        }
-
-        var app = builder.Build();
+        var app = ServiceHosts.Build(service, _settings,
+            builder => builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
         _apps.Add(app);
-        app.MapDefaultEndpoints();
-        switch (service)
-        {
-            case "ingest": app.MapIngestEndpoints(); break;
-            case "classification": app.MapClassificationEndpoints(); break;
-            default: app.MapAlertEndpoints(); break;
-        }
-
         await app.StartAsync(cancellationToken);
-        return new Uri(grpcUrl);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        return app.GrpcAddress();
     }
 
     public async ValueTask DisposeAsync()
