@@ -12,7 +12,7 @@ namespace NarrativeMonitor.Alerts.Tests;
 public sealed class ArticleBatchClassifiedConsumerTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = new(2025, 1, 10, 12, 0, 0, TimeSpan.Zero);
-    private readonly List<IHost> _hosts = [];
+    private readonly List<AlertHarness> _hosts = [];
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -20,22 +20,15 @@ public sealed class ArticleBatchClassifiedConsumerTests : IAsyncLifetime
     {
         foreach (var host in _hosts)
         {
-            await host.Services.GetTestHarness().Stop();
-            host.Dispose();
+            await host.DisposeAsync();
         }
     }
 
     private async Task<(ITestHarness Harness, IAlertStore Store)> StartAsync()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:Provider"] = "InMemory" });
-        builder.AddAlertServices();
-        builder.Services.AddMassTransitTestHarness(bus => bus.AddAlertConsumers());
-        var host = builder.Build();
-        _hosts.Add(host);
-        var harness = host.Services.GetTestHarness();
-        await harness.Start();
-        return (harness, host.Services.GetRequiredService<IAlertStore>());
+        var alerts = await AlertHarness.StartAsync();
+        _hosts.Add(alerts);
+        return (alerts.Harness, alerts.Store);
     }
 
     /// <summary>Denial and deflection before confirmation, an omission episode, then acknowledgements that resolve every alert.</summary>

@@ -11,27 +11,18 @@ namespace NarrativeMonitor.Alerts.Tests;
 public sealed class ArticleClassifiedConsumerTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = new(2025, 1, 10, 12, 0, 0, TimeSpan.Zero);
-    private IHost _host = null!;
+    private AlertHarness _alerts = null!;
     private ITestHarness _harness = null!;
     private IAlertStore _store = null!;
 
     public async Task InitializeAsync()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:Provider"] = "InMemory" });
-        builder.AddAlertServices();
-        builder.Services.AddMassTransitTestHarness(bus => bus.AddAlertConsumers());
-        _host = builder.Build();
-        _harness = _host.Services.GetTestHarness();
-        _store = _host.Services.GetRequiredService<IAlertStore>();
-        await _harness.Start();
+        _alerts = await AlertHarness.StartAsync();
+        _harness = _alerts.Harness;
+        _store = _alerts.Store;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _harness.Stop();
-        _host.Dispose();
-    }
+    public async Task DisposeAsync() => await _alerts.DisposeAsync();
 
     [Fact]
     public async Task Denial_of_a_confirmed_claim_publishes_DivergenceAlertRaised_and_a_redelivery_raises_nothing_more()

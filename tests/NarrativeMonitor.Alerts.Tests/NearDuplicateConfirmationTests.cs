@@ -12,27 +12,18 @@ namespace NarrativeMonitor.Alerts.Tests;
 public sealed class NearDuplicateConfirmationTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = new(2025, 1, 10, 12, 0, 0, TimeSpan.Zero);
-    private IHost _host = null!;
+    private AlertHarness _alerts = null!;
     private ITestHarness _harness = null!;
     private IAlertLedger _ledger = null!;
 
     public async Task InitializeAsync()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:Provider"] = "InMemory" });
-        builder.AddAlertServices();
-        builder.Services.AddMassTransitTestHarness(bus => bus.AddAlertConsumers());
-        _host = builder.Build();
-        _harness = _host.Services.GetTestHarness();
-        _ledger = _host.Services.GetRequiredService<IAlertLedger>();
-        await _harness.Start();
+        _alerts = await AlertHarness.StartAsync();
+        _harness = _alerts.Harness;
+        _ledger = _alerts.Ledger;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _harness.Stop();
-        _host.Dispose();
-    }
+    public async Task DisposeAsync() => await _alerts.DisposeAsync();
 
     [Fact]
     public void An_article_that_is_no_copy_confirms_for_its_own_source()
