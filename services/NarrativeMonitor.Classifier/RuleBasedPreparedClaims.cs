@@ -16,6 +16,15 @@ public sealed class RuleBasedPreparedClaims : IPreparedClaims
     private readonly Dictionary<string, int[]> _prefixes;
     private readonly int _longestPrefix;
 
+    // The narrower index Classify uses: a claim is scored only against the sentences that could be about it or its
+    // topic, and only when the article can be (see ArticleMatcher). Phrase words map to claim * 2, plus 1 for a topic
+    // keyword; statement words to the claims they are distinctive for; topic words to the claims of that topic.
+    private readonly Dictionary<string, int[]> _phraseWords;
+    private readonly Dictionary<string, int[]> _phrasePrefixes;
+    private readonly int _longestPhrasePrefix;
+    private readonly Dictionary<string, int[]> _distinctiveTerms;
+    private readonly Dictionary<string, int[]> _topicTerms;
+
     internal RuleBasedPreparedClaims(IReadOnlyList<ClaimDefinition> claims)
     {
         Claims = claims.ToArray();
@@ -39,7 +48,50 @@ public sealed class RuleBasedPreparedClaims : IPreparedClaims
         _exact = exact.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
         _prefixes = prefixes.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
         _longestPrefix = _prefixes.Count == 0 ? 0 : _prefixes.Keys.Max(k => k.Length);
+
+        var phraseWords = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var phrasePrefixes = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var distinctiveTerms = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var topicTerms = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (var i = 0; i < _claims.Length; i++)
+        {
+            var claim = _claims[i];
+            foreach (var (phrases, code) in new[] { (claim.Keywords, 2 * i), (claim.TopicKeywords, 2 * i + 1) })
+            {
+                foreach (var phrase in phrases)
+                {
+                    foreach (var position in phrase.IndexPositions)
+                    {
+                        Add(phraseWords, phrase.Tokens[position], code);
+                        Add(phraseWords, phrase.Stems[position], code);
+                        if (Phrase.IsPrefix(phrase.Stems[position]))
+                        {
+                            Add(phrasePrefixes, phrase.Stems[position], code);
+                        }
+                    }
+                }
+            }
+
+            foreach (var term in claim.DistinctiveTerms)
+            {
+                Add(distinctiveTerms, term, i);
+            }
+
+            foreach (var term in claim.TopicTerms)
+            {
+                Add(topicTerms, term, i);
+            }
+        }
+
+        _phraseWords = Freeze(phraseWords);
+        _phrasePrefixes = Freeze(phrasePrefixes);
+        _longestPhrasePrefix = _phrasePrefixes.Count == 0 ? 0 : _phrasePrefixes.Keys.Max(k => k.Length);
+        _distinctiveTerms = Freeze(distinctiveTerms);
+        _topicTerms = Freeze(topicTerms);
     }
+
+    private static Dictionary<string, int[]> Freeze(Dictionary<string, List<int>> index) =>
+        index.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
 
     public IReadOnlyList<ClaimDefinition> Claims { get; }
 
@@ -77,6 +129,102 @@ public sealed class RuleBasedPreparedClaims : IPreparedClaims
         return candidates;
     }
 
+    /// <summary>
+    /// The claims the article can be about or on the topic of, each with the sentences that can be about it and those
+    /// that can be on its topic, in the order the claims were prepared. Narrower than <see cref="SelectCandidates(ArticleText)"/>
+    /// but never leaves out a claim or a sentence that <see cref="PreparedClaim"/> would score above zero: a sentence is
+    /// about a claim only if it holds a word of one of its keywords or enough of its distinctive terms to reach the
+    /// coverage bar, and on its topic only if it holds a topic keyword word or a topic term.
+    /// </summary>
+    internal List<ClaimMatch> Match(AnalyzedDocument document)
+    {
+        var scratch = MatchScratch.For(_claims.Length);
+        var words = _phraseWords.GetAlternateLookup<ReadOnlySpan<char>>();
+        var prefixes = _phrasePrefixes.GetAlternateLookup<ReadOnlySpan<char>>();
+        var sentences = document.Sentences;
+        for (var s = 0; s < sentences.Count; s++)
+        {
+            var sentence = sentences[s];
+            var stamp = ++scratch.SentenceStamp;
+            foreach (var stem in sentence.StemHashSet)
+            {
+                if (_distinctiveTerms.TryGetValue(stem, out var claims))
+                {
+                    foreach (var claim in claims)
+                    {
+                        if (scratch.CountStamp[claim] != stamp)
+                        {
+                            scratch.CountStamp[claim] = stamp;
+                            scratch.Count[claim] = 0;
+                        }
+
+                        if (++scratch.Count[claim] == _claims[claim].DistinctiveTermsNeeded)
+                        {
+                            scratch.Get(claim, _claims).AddClaimSentence(s);
+                        }
+                    }
+                }
+
+                if (_topicTerms.TryGetValue(stem, out claims))
+                {
+                    var firstInArticle = scratch.ArticleTopicStems.Add(stem);
+                    foreach (var claim in claims)
+                    {
+                        var match = scratch.Get(claim, _claims);
+                        match.AddTopicSentence(s);
+                        if (firstInArticle && ++match.TopicTermsInArticle == _claims[claim].TopicTermsNeeded)
+                        {
+                            match.Candidate = true;
+                        }
+                    }
+                }
+            }
+
+            var tokens = sentence.TokenArray;
+            var stems = sentence.StemArray;
+            for (var i = 0; i < tokens.Length; i++)
+            {
+                var token = tokens[i];
+                if (words.TryGetValue(stems[i], out var codes))
+                {
+                    Trigger(scratch, codes, s);
+                }
+
+                if (!ReferenceEquals(token, stems[i]) && words.TryGetValue(token, out codes))
+                {
+                    Trigger(scratch, codes, s);
+                }
+
+                for (var length = MinPrefixLength; length <= Math.Min(token.Length, _longestPhrasePrefix); length++)
+                {
+                    if (prefixes.TryGetValue(token.AsSpan(0, length), out codes))
+                    {
+                        Trigger(scratch, codes, s);
+                    }
+                }
+            }
+        }
+
+        return scratch.Collect();
+    }
+
+    private void Trigger(MatchScratch scratch, int[] codes, int sentence)
+    {
+        foreach (var code in codes)
+        {
+            var match = scratch.Get(code >> 1, _claims);
+            if ((code & 1) == 0)
+            {
+                match.AddClaimSentence(sentence);
+            }
+            else
+            {
+                match.AddTopicSentence(sentence);
+                match.Candidate = true;
+            }
+        }
+    }
+
     private static void Mark(bool[] selected, Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> index, ReadOnlySpan<char> key)
     {
         if (index.TryGetValue(key, out var claims))
@@ -99,6 +247,104 @@ public sealed class RuleBasedPreparedClaims : IPreparedClaims
         {
             list.Add(claim);
         }
+    }
+}
+
+/// <summary>A claim an article can be about or on the topic of, with the sentences worth scoring for each.</summary>
+internal sealed class ClaimMatch(PreparedClaim claim)
+{
+    private readonly List<int> _claimSentences = [];
+    private readonly List<int> _topicSentences = [];
+
+    public PreparedClaim Claim { get; } = claim;
+
+    /// <summary>Whether the claim can be anything but unrelated; otherwise no sentence can be about it or its topic.</summary>
+    public bool Candidate { get; set; }
+
+    public int TopicTermsInArticle { get; set; }
+
+    /// <summary>Indexes of the sentences that can be about the claim, ascending.</summary>
+    public List<int> ClaimSentences => _claimSentences;
+
+    /// <summary>Indexes of the sentences that can be on the claim's topic, ascending.</summary>
+    public List<int> TopicSentences => _topicSentences;
+
+    public void AddClaimSentence(int sentence)
+    {
+        Candidate = true;
+        if (_claimSentences.Count == 0 || _claimSentences[^1] != sentence)
+        {
+            _claimSentences.Add(sentence);
+        }
+    }
+
+    public void AddTopicSentence(int sentence)
+    {
+        if (_topicSentences.Count == 0 || _topicSentences[^1] != sentence)
+        {
+            _topicSentences.Add(sentence);
+        }
+    }
+}
+
+/// <summary>Per-thread working arrays of <see cref="RuleBasedPreparedClaims.Match"/>, reused across articles.</summary>
+internal sealed class MatchScratch
+{
+    [ThreadStatic]
+    private static MatchScratch? _current;
+
+    private ClaimMatch?[] _matches = [];
+    private readonly List<int> _touched = [];
+
+    public long SentenceStamp;
+    public long[] CountStamp = [];
+    public int[] Count = [];
+    public readonly HashSet<string> ArticleTopicStems = new(StringComparer.Ordinal);
+
+    public static MatchScratch For(int claimCount)
+    {
+        var scratch = _current ??= new MatchScratch();
+        if (scratch._matches.Length < claimCount)
+        {
+            scratch._matches = new ClaimMatch?[claimCount];
+            scratch.CountStamp = new long[claimCount];
+            scratch.Count = new int[claimCount];
+        }
+
+        scratch._touched.Clear();
+        scratch.ArticleTopicStems.Clear();
+        return scratch;
+    }
+
+    public ClaimMatch Get(int claim, PreparedClaim[] claims)
+    {
+        if (_matches[claim] is { } match)
+        {
+            return match;
+        }
+
+        _touched.Add(claim);
+        return _matches[claim] = new ClaimMatch(claims[claim]);
+    }
+
+    /// <summary>The candidate matches in claim order; resets the arrays for the next article.</summary>
+    public List<ClaimMatch> Collect()
+    {
+        _touched.Sort();
+        var result = new List<ClaimMatch>(_touched.Count);
+        foreach (var claim in _touched)
+        {
+            if (_matches[claim]!.Candidate)
+            {
+                result.Add(_matches[claim]!);
+            }
+
+            _matches[claim] = null;
+        }
+
+        _touched.Clear();
+        ArticleTopicStems.Clear();
+        return result;
     }
 }
 
@@ -187,6 +433,36 @@ internal sealed class PreparedClaim
             .ToHashSet(StringComparer.Ordinal);
         IndexPrefixes = phraseWords.Select(w => w.Item2).Where(Phrase.IsPrefix)
             .ToHashSet(StringComparer.Ordinal);
+        DistinctiveTermsNeeded = Needed(_distinctiveTerms.Length, ClaimCoverageThreshold);
+        TopicTermsNeeded = Needed(_topicTerms.Count, TopicCoverageThreshold);
+    }
+
+    internal Phrase[] Keywords => _keywords;
+
+    internal Phrase[] TopicKeywords => _topicKeywords;
+
+    internal IReadOnlyList<string> DistinctiveTerms => _distinctiveTerms;
+
+    internal IReadOnlyCollection<string> TopicTerms => _topicTerms;
+
+    /// <summary>How many distinctive terms a sentence needs to be about the claim by coverage alone; int.MaxValue when it cannot.</summary>
+    internal int DistinctiveTermsNeeded { get; }
+
+    /// <summary>How many topic terms an article needs to be on topic by coverage alone; int.MaxValue when it cannot.</summary>
+    internal int TopicTermsNeeded { get; }
+
+    // The same comparison as the scoring's, so the index and the scoring agree on the bar exactly.
+    private static int Needed(int total, double threshold)
+    {
+        for (var covered = 2; covered <= total; covered++)
+        {
+            if ((double)covered / total >= threshold)
+            {
+                return covered;
+            }
+        }
+
+        return int.MaxValue;
     }
 
     public ClaimDefinition Definition { get; }
@@ -265,15 +541,18 @@ internal sealed class PreparedClaim
     private static bool IsCyrillic(string token) => token.Length > 0 && token[0] is >= '\u0400' and <= '\u04FF';
 
     /// <summary>How strongly the article is on the claim's topic, in (0, 1], and its most topical sentence; 0 when off topic.</summary>
-    public (double Strength, int Sentence) TopicStrength(IReadOnlyList<Sentence> sentences)
+    /// <remarks>Reads only <paramref name="candidates"/> (ascending indexes): the other sentences must hold neither a
+    /// topic keyword nor a topic term.</remarks>
+    public (double Strength, int Sentence) TopicStrength(IReadOnlyList<Sentence> allSentences, List<int> candidates)
     {
         var keywordPhrases = new HashSet<int>();
         var keywordOccurrences = 0;
         var coveredTerms = new HashSet<string>(StringComparer.Ordinal);
         var bestSentence = 0;
         var bestScore = 0;
-        foreach (var sentence in sentences)
+        foreach (var index in candidates)
         {
+            var sentence = allSentences[index];
             var occurrences = 0;
             for (var p = 0; p < _topicKeywords.Length; p++)
             {

@@ -61,9 +61,9 @@ public sealed class RuleBasedStanceClassifier : IStanceClassifier
 
         var document = AnalyzedDocument.Create(article);
         var results = new List<StanceResult>();
-        foreach (var claim in prepared.SelectCandidates(document))
+        foreach (var match in prepared.Match(document))
         {
-            var result = ClassifyOne(document, claim);
+            var result = ClassifyOne(document, match.Claim, match.ClaimSentences, match.TopicSentences);
             if (result is not null)
             {
                 results.Add(result);
@@ -74,14 +74,37 @@ public sealed class RuleBasedStanceClassifier : IStanceClassifier
         return results;
     }
 
-    private static StanceResult? ClassifyOne(AnalyzedDocument document, PreparedClaim claim)
+    /// <summary>
+    /// What <see cref="Classify"/> answers without the narrowing index: every claim sharing a term with the article,
+    /// against every sentence. Slow; the tests hold the index to it.
+    /// </summary>
+    internal static IReadOnlyList<StanceResult> ClassifyExhaustively(ArticleText article, RuleBasedPreparedClaims prepared)
+    {
+        var document = AnalyzedDocument.Create(article);
+        var all = Enumerable.Range(0, document.Sentences.Count).ToList();
+        var results = new List<StanceResult>();
+        foreach (var claim in prepared.SelectCandidates(document))
+        {
+            if (ClassifyOne(document, claim, all, all) is { } result)
+            {
+                results.Add(result);
+            }
+        }
+
+        results.Sort((a, b) => string.CompareOrdinal(a.ClaimId, b.ClaimId));
+        return results;
+    }
+
+    /// <param name="claimSentences">Ascending indexes of the sentences that can be about the claim; the others score 0.</param>
+    /// <param name="topicSentences">Ascending indexes of the sentences that can be on the claim's topic.</param>
+    private static StanceResult? ClassifyOne(AnalyzedDocument document, PreparedClaim claim, List<int> claimSentences, List<int> topicSentences)
     {
         var sentences = document.Sentences;
         var bestIndex = -1;
         var bestScore = 0.0;
         var bestStrength = 0.0;
         double? bestPredicate = null;
-        for (var i = 0; i < sentences.Count; i++)
+        foreach (var i in claimSentences)
         {
             var strength = claim.ClaimStrength(sentences[i], out var keywordsWithTopic);
             if (strength <= 0)
@@ -104,7 +127,7 @@ public sealed class RuleBasedStanceClassifier : IStanceClassifier
             return ClaimStance(claim.Definition.Id, sentences, bestIndex, bestStrength, stated: bestPredicate is not < StatedThreshold);
         }
 
-        var (topicStrength, topicSentence) = claim.TopicStrength(sentences);
+        var (topicStrength, topicSentence) = claim.TopicStrength(sentences, topicSentences);
         if (topicStrength > 0)
         {
             return new StanceResult(claim.Definition.Id, Stance.Omits, Math.Round(0.4 + 0.5 * topicStrength, 3),
@@ -258,9 +281,20 @@ public sealed class RuleBasedStanceClassifier : IStanceClassifier
 /// <summary>An article split into sentences (the title first), analyzed once for every claim.</summary>
 internal sealed class AnalyzedDocument
 {
+    private IReadOnlyCollection<(string Token, string Stem)>? _distinctTokens;
+
     private AnalyzedDocument(IReadOnlyList<Sentence> sentences)
     {
         Sentences = sentences;
+    }
+
+    public IReadOnlyList<Sentence> Sentences { get; }
+
+    /// <summary>Built on first use: classification reads the sentences through the claims' index instead.</summary>
+    public IReadOnlyCollection<(string Token, string Stem)> DistinctTokens => _distinctTokens ??= CollectDistinctTokens(Sentences);
+
+    private static HashSet<(string Token, string Stem)> CollectDistinctTokens(IReadOnlyList<Sentence> sentences)
+    {
         var tokens = new HashSet<(string Token, string Stem)>();
         foreach (var sentence in sentences)
         {
@@ -270,12 +304,8 @@ internal sealed class AnalyzedDocument
             }
         }
 
-        DistinctTokens = tokens;
+        return tokens;
     }
-
-    public IReadOnlyList<Sentence> Sentences { get; }
-
-    public IReadOnlyCollection<(string Token, string Stem)> DistinctTokens { get; }
 
     public static AnalyzedDocument Create(ArticleText article)
     {

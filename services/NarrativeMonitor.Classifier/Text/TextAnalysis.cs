@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace NarrativeMonitor.Classifier.Text;
 
@@ -10,15 +9,19 @@ public sealed class Sentence
     {
         Index = index;
         Text = text;
-        Tokens = Tokenizer.Tokenize(text);
-        var stems = new string[Tokens.Count];
+        var tokens = Tokenizer.TokenizeToArray(text);
+        Tokens = tokens;
+        TokenArray = tokens;
+        var stems = new string[tokens.Length];
         for (var i = 0; i < stems.Length; i++)
         {
-            stems[i] = Normalizer.Normalize(Tokens[i], language);
+            stems[i] = Normalizer.Normalize(tokens[i], language);
         }
 
         Stems = stems;
-        StemSet = new HashSet<string>(Stems, StringComparer.Ordinal);
+        StemArray = stems;
+        StemHashSet = new HashSet<string>(stems, StringComparer.Ordinal);
+        StemSet = StemHashSet;
     }
 
     public int Index { get; }
@@ -32,6 +35,13 @@ public sealed class Sentence
     public IReadOnlyList<string> Stems { get; }
 
     public IReadOnlySet<string> StemSet { get; }
+
+    // The same data as concrete types, so hot loops neither box enumerators nor dispatch through interfaces.
+    internal string[] TokenArray { get; }
+
+    internal string[] StemArray { get; }
+
+    internal HashSet<string> StemHashSet { get; }
 }
 
 /// <summary>Splits text into sentences on '.', '!', '?', '…' and line breaks, without splitting after abbreviations.</summary>
@@ -162,34 +172,36 @@ public static class SentenceSplitter
 /// <summary>Lower-cased runs of Unicode letters and digits (any script); apostrophes and hyphens separate tokens.</summary>
 public static class Tokenizer
 {
-    public static IReadOnlyList<string> Tokenize(string text)
+    public static IReadOnlyList<string> Tokenize(string text) => TokenizeToArray(text);
+
+    internal static string[] TokenizeToArray(string text)
     {
         var tokens = new List<string>();
-        var current = new StringBuilder();
+        var buffer = text.Length <= 512 ? stackalloc char[text.Length] : new char[text.Length];
+        var length = 0;
         foreach (var c in text)
         {
-            var category = char.GetUnicodeCategory(c);
             if (char.IsLetterOrDigit(c))
             {
-                current.Append(Fold(char.ToLowerInvariant(c)));
+                buffer[length++] = Fold(char.ToLowerInvariant(c));
             }
-            else if (category is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark && current.Length > 0)
+            else if (length > 0 && char.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark)
             {
                 // Combining accents (e.g. Russian stress marks) are dropped rather than splitting the word.
             }
-            else if (current.Length > 0)
+            else if (length > 0)
             {
-                tokens.Add(current.ToString());
-                current.Clear();
+                tokens.Add(new string(buffer[..length]));
+                length = 0;
             }
         }
 
-        if (current.Length > 0)
+        if (length > 0)
         {
-            tokens.Add(current.ToString());
+            tokens.Add(new string(buffer[..length]));
         }
 
-        return tokens;
+        return tokens.ToArray();
     }
 
     private static char Fold(char c) => c == 'ё' ? 'е' : c;
