@@ -110,28 +110,4 @@ public sealed class ArticleBatchClassifiedConsumerTests : IAsyncLifetime
             await Task.Delay(20);
         }
     }
-
-    private static ArticleClassified Classified(string articleId, string sourceId, SourceKind kind, double day, Stance stance) => new()
-    {
-        ArticleId = articleId,
-        SourceId = sourceId,
-        SourceKind = kind,
-        Url = $"https://example.org/{articleId}",
-        Title = $"title of {articleId}",
-        PublishedAt = Day(day),
-        IngestedAt = Now,
-        ClassifiedAt = Now,
-        ClaimsEvaluated = 1,
-        Results =
-        [
-            new ClaimStanceResult
-            {
-                ClaimId = Claim,
-                Stance = stance,
-                Confidence = 0.9,
-                Evidence = $"sentence of {articleId}",
-                Rules = ClaimRules.Default,
-            },
-        ],
-    };
 }

@@ -139,28 +139,4 @@ public sealed class ArticleClassifiedConsumerTests : IAsyncLifetime
 
         Assert.False(_harness.Published.Select<Fault<ArticleClassified>>().Any());
     }
-
-    private static ArticleClassified Classified(string articleId, string sourceId, SourceKind kind, double day, Stance stance, ClaimRules? rules = null) => new()
-    {
-        ArticleId = articleId,
-        SourceId = sourceId,
-        SourceKind = kind,
-        Url = $"https://example.org/{articleId}",
-        Title = $"title of {articleId}",
-        PublishedAt = Day(day),
-        IngestedAt = Now,
-        ClassifiedAt = Now,
-        ClaimsEvaluated = 1,
-        Results =
-        [
-            new ClaimStanceResult
-            {
-                ClaimId = Claim,
-                Stance = stance,
-                Confidence = 0.9,
-                Evidence = $"sentence of {articleId}",
-                Rules = rules ?? ClaimRules.Default,
-            },
-        ],
-    };
 }

@@ -19,6 +19,34 @@ internal static class History
     /// <summary>isw and reuters acknowledge on days 1 and 2: confirmed on day 2 with the default rules.</summary>
     public static Confirmation[] ConfirmedOnDay2 => [Ack("isw", "isw-1", 1), Ack("reuters", "reuters-1", 2)];
 
+    /// <summary>Wall-clock time of ingestion and classification in the messages; the rules never read it.</summary>
+    public static readonly DateTimeOffset Received = new(2025, 1, 10, 12, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A classification of one article toward <see cref="Claim"/>, published on <paramref name="day"/>.</summary>
+    public static ArticleClassified Classified(string articleId, string sourceId, SourceKind kind, double day, Stance stance, ClaimRules? rules = null) => new()
+    {
+        ArticleId = articleId,
+        SourceId = sourceId,
+        SourceKind = kind,
+        Url = $"https://example.org/{articleId}",
+        Title = $"title of {articleId}",
+        PublishedAt = Day(day),
+        IngestedAt = Received,
+        ClassifiedAt = Received,
+        ClaimsEvaluated = 1,
+        Results =
+        [
+            new ClaimStanceResult
+            {
+                ClaimId = Claim,
+                Stance = stance,
+                Confidence = 0.9,
+                Evidence = $"sentence of {articleId}",
+                Rules = rules ?? ClaimRules.Default,
+            },
+        ],
+    };
+
     public static IReadOnlyList<AlertEpisode> Derive(IEnumerable<Confirmation> confirmations, IEnumerable<Observation> observations, ClaimRules? rules = null) =>
         DivergenceRules.Derive(Claim, Outlet, confirmations, rules ?? ClaimRules.Default, observations);
 }

@@ -109,30 +109,11 @@ public sealed class NearDuplicateConfirmationTests : IAsyncLifetime
     }
 
     private static ArticleClassified Classified(
-        string articleId, string sourceId, SourceKind kind, double day, Stance stance, (string Article, string Source, SourceKind Kind)? copyOf = null) => new()
-    {
-        ArticleId = articleId,
-        SourceId = sourceId,
-        SourceKind = kind,
-        Url = $"https://example.org/{articleId}",
-        Title = $"title of {articleId}",
-        PublishedAt = Day(day),
-        IngestedAt = Now,
-        ClassifiedAt = Now,
-        ClaimsEvaluated = 1,
-        NearDuplicateOf = copyOf?.Article,
-        NearDuplicateOfSourceId = copyOf?.Source,
-        NearDuplicateOfSourceKind = copyOf?.Kind,
-        Results =
-        [
-            new ClaimStanceResult
-            {
-                ClaimId = Claim,
-                Stance = stance,
-                Confidence = 0.9,
-                Evidence = $"sentence of {articleId}",
-                Rules = ClaimRules.Default,
-            },
-        ],
-    };
+        string articleId, string sourceId, SourceKind kind, double day, Stance stance, (string Article, string Source, SourceKind Kind)? copyOf = null) =>
+        History.Classified(articleId, sourceId, kind, day, stance) with
+        {
+            NearDuplicateOf = copyOf?.Article,
+            NearDuplicateOfSourceId = copyOf?.Source,
+            NearDuplicateOfSourceKind = copyOf?.Kind,
+        };
 }
