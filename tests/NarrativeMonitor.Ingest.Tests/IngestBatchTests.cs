@@ -45,7 +45,6 @@ public abstract class IngestBatchTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         var configuration = new Dictionary<string, string?>
         {
             ["Ingest:MaxConcurrentPublishes"] = "4",
@@ -53,24 +52,7 @@ public abstract class IngestBatchTests : IAsyncLifetime
             ["Ingest:PublishLinger"] = "00:00:00.050",
         };
         ConfigureStorage(configuration);
-        builder.Configuration.AddInMemoryCollection(configuration);
-        builder.Services.AddSingleton<TimeProvider>(new ManualTimeProvider(Samples.Now));
-        builder.Services.AddLogging();
-        builder.AddIngestServices();
-        builder.Services.AddSingleton<PublishFailures>();
-        builder.Services.AddMassTransitTestHarness(bus =>
-        {
-            bus.AddIngestConsumers();
-            bus.UsingInMemory((context, cfg) =>
-            {
-                cfg.UsePublishFilter(typeof(FailingPublishFilter<>), context);
-                cfg.ConfigureEndpoints(context);
-            });
-        });
-        _provider = builder.Services.BuildServiceProvider();
-        _failures = _provider.GetRequiredService<PublishFailures>();
-        _harness = _provider.GetRequiredService<ITestHarness>();
-        await _harness.Start();
+        (_provider, _harness, _failures) = await IngestTestHost.StartAsync(configuration, new ManualTimeProvider(Samples.Now));
 
         await Service().RegisterSource(new RegisterSourceRequest { Source = Samples.Tass.ToProto() }, new TestServerCallContext());
         await Service().RegisterSource(new RegisterSourceRequest { Source = Samples.Reuters.ToProto() }, new TestServerCallContext());

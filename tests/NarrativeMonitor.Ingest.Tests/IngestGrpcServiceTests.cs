@@ -70,6 +70,34 @@ public sealed class FailingPublishFilter<T>(PublishFailures failures) : IFilter<
     public void Probe(ProbeContext context) => context.CreateFilterScope("failing-publish");
 }
 
+/// <summary>Ingest's services on MassTransit's test harness, behind a publish filter that refuses what <see cref="PublishFailures"/> says.</summary>
+public static class IngestTestHost
+{
+    public static async Task<(ServiceProvider Provider, ITestHarness Harness, PublishFailures Failures)> StartAsync(
+        IDictionary<string, string?> configuration, TimeProvider clock)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(configuration);
+        builder.Services.AddSingleton(clock);
+        builder.Services.AddLogging();
+        builder.AddIngestServices();
+        builder.Services.AddSingleton<PublishFailures>();
+        builder.Services.AddMassTransitTestHarness(bus =>
+        {
+            bus.AddIngestConsumers();
+            bus.UsingInMemory((context, cfg) =>
+            {
+                cfg.UsePublishFilter(typeof(FailingPublishFilter<>), context);
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        var provider = builder.Services.BuildServiceProvider();
+        var harness = provider.GetRequiredService<ITestHarness>();
+        await harness.Start();
+        return (provider, harness, provider.GetRequiredService<PublishFailures>());
+    }
+}
+
 public abstract class IngestGrpcServiceTests : IAsyncLifetime
 {
     private readonly ManualTimeProvider _clock = new(Samples.Now);
@@ -83,28 +111,10 @@ public abstract class IngestGrpcServiceTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         // One article per batch: these tests pin the per-article behaviour of a stream; IngestBatchTests cover batching.
         var configuration = new Dictionary<string, string?> { ["Ingest:MaxConcurrentPublishes"] = "4", ["Ingest:PublishBatchSize"] = "1" };
         ConfigureStorage(configuration);
-        builder.Configuration.AddInMemoryCollection(configuration);
-        builder.Services.AddSingleton<TimeProvider>(_clock);
-        builder.Services.AddLogging();
-        builder.AddIngestServices();
-        builder.Services.AddSingleton<PublishFailures>();
-        builder.Services.AddMassTransitTestHarness(bus =>
-        {
-            bus.AddIngestConsumers();
-            bus.UsingInMemory((context, cfg) =>
-            {
-                cfg.UsePublishFilter(typeof(FailingPublishFilter<>), context);
-                cfg.ConfigureEndpoints(context);
-            });
-        });
-        _provider = builder.Services.BuildServiceProvider();
-        _failures = _provider.GetRequiredService<PublishFailures>();
-        _harness = _provider.GetRequiredService<ITestHarness>();
-        await _harness.Start();
+        (_provider, _harness, _failures) = await IngestTestHost.StartAsync(configuration, _clock);
 
         _listener = new ActivityListener
         {
