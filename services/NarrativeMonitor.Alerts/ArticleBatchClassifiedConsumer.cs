@@ -5,22 +5,16 @@ using NarrativeMonitor.Contracts;
 namespace NarrativeMonitor.Alerts;
 
 /// <summary>
-/// Evaluates every article of a classified batch exactly as <see cref="ArticleClassifiedConsumer"/> does one, in the
-/// batch's order, and publishes one <see cref="ArticleBatchEvaluated"/>. A redelivered (or retried, partly done) batch
-/// re-evaluates articles already recorded, which changes nothing.
+/// Records every article of a classified batch as <see cref="ArticleClassifiedConsumer"/> records one, evaluates each
+/// (claim, outlet) the batch touched once, and publishes one <see cref="ArticleBatchEvaluated"/>. A redelivered (or
+/// retried, partly done) batch re-evaluates articles already recorded, which changes nothing.
 /// </summary>
 public sealed class ArticleBatchClassifiedConsumer(ClassifiedArticleEvaluator articleEvaluator) : IConsumer<ArticleBatchClassified>
 {
     public async Task Consume(ConsumeContext<ArticleBatchClassified> context)
     {
-        var articles = context.Message.Articles;
-        var evaluated = new ArticleEvaluated[articles.Count];
-        for (var i = 0; i < articles.Count; i++)
-        {
-            evaluated[i] = await articleEvaluator.EvaluateAsync(articles[i], context, context.CancellationToken);
-        }
-
-        await context.Publish(new ArticleBatchEvaluated { Articles = evaluated }, context.CancellationToken);
+        var (evaluated, raised, resolved) = await articleEvaluator.EvaluateBatchAsync(context.Message.Articles, context, context.CancellationToken);
+        await context.Publish(new ArticleBatchEvaluated { Articles = evaluated, AlertsRaised = raised, AlertsResolved = resolved }, context.CancellationToken);
     }
 }
 

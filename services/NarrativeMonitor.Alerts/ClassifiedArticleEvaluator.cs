@@ -19,20 +19,53 @@ public sealed partial class ClassifiedArticleEvaluator(IAlertLedger ledger, Aler
 
     /// <summary>
     /// Records and evaluates <paramref name="article"/>, publishes its alert events on <paramref name="publisher"/> and
-    /// answers what to report as evaluated (the caller publishes it, alone or in a batch).
+    /// answers what to report as evaluated (the caller publishes it).
     /// </summary>
     public async Task<ArticleEvaluated> EvaluateAsync(ArticleClassified article, IPublishEndpoint publisher, CancellationToken cancellationToken)
     {
-        var events = new List<AlertEventRecord>();
+        var outlets = new OutletsToEvaluate();
+        await RecordAsync(article, outlets, cancellationToken);
+        var (raised, resolved) = await EvaluateAndPublishAsync(outlets, publisher, cancellationToken);
+        LogEvaluated(article.ArticleId, article.SourceId, raised, resolved);
+        return Evaluated(article, raised, resolved);
+    }
+
+    /// <summary>
+    /// Records every article of a batch, then evaluates each (claim, outlet) they touched once, not once per article:
+    /// the episodes are a function of the ledger, so the outcome is the same as article by article, for less work.
+    /// The per-article counts of alerts are zero; the batch's are returned.
+    /// </summary>
+    public async Task<(IReadOnlyList<ArticleEvaluated> Articles, int Raised, int Resolved)> EvaluateBatchAsync(
+        IReadOnlyList<ArticleClassified> articles, IPublishEndpoint publisher, CancellationToken cancellationToken)
+    {
+        var outlets = new OutletsToEvaluate();
+        foreach (var article in articles)
+        {
+            await RecordAsync(article, outlets, cancellationToken);
+        }
+
+        var (raised, resolved) = await EvaluateAndPublishAsync(outlets, publisher, cancellationToken);
+        return ([.. articles.Select(a => Evaluated(a, 0, 0))], raised, resolved);
+    }
+
+    /// <summary>Records the article in the ledger and adds the (claim, outlet) pairs it can change to <paramref name="outlets"/>.</summary>
+    private async Task RecordAsync(ArticleClassified article, OutletsToEvaluate outlets, CancellationToken cancellationToken)
+    {
         foreach (var result in article.Results)
         {
             var rulesChanged = await ledger.RecordRulesAsync(result.ClaimId, result.Rules ?? ClaimRules.Default, cancellationToken);
-            IReadOnlyList<string> outlets;
             if (article.SourceKind == SourceKind.StateMedia)
             {
                 await ledger.RecordObservationAsync(result.ClaimId, article.SourceId,
                     new Observation(article.ArticleId, article.PublishedAt, result.Stance, result.Confidence, result.Evidence), cancellationToken);
-                outlets = rulesChanged ? await ledger.ListOutletsAsync(result.ClaimId, cancellationToken) : [article.SourceId];
+                if (rulesChanged)
+                {
+                    outlets.AddAll(result.ClaimId, await ledger.ListOutletsAsync(result.ClaimId, cancellationToken));
+                }
+                else
+                {
+                    outlets.Add(result.ClaimId, article.SourceId);
+                }
             }
             else if (result.Stance == Stance.Acknowledges || rulesChanged)
             {
@@ -42,19 +75,21 @@ public sealed partial class ClassifiedArticleEvaluator(IAlertLedger ledger, Aler
                         new Confirmation(confirmingSource, article.ArticleId, article.PublishedAt), cancellationToken);
                 }
 
-                outlets = await ledger.ListOutletsAsync(result.ClaimId, cancellationToken);
+                outlets.AddAll(result.ClaimId, await ledger.ListOutletsAsync(result.ClaimId, cancellationToken));
             }
-            else
-            {
-                continue;
-            }
+        }
+    }
 
-            // Evaluated even when the article was already recorded: a delivery that failed after recording must still
-            // get its alerts committed, and evaluating a settled ledger commits nothing.
-            foreach (var outlet in outlets)
-            {
-                events.AddRange(await evaluator.EvaluateAsync(result.ClaimId, outlet, cancellationToken));
-            }
+    /// <summary>
+    /// Evaluates each pair, even when its articles were already recorded: a delivery that failed after recording must
+    /// still get its alerts committed, and evaluating a settled ledger commits nothing.
+    /// </summary>
+    private async Task<(int Raised, int Resolved)> EvaluateAndPublishAsync(OutletsToEvaluate outlets, IPublishEndpoint publisher, CancellationToken cancellationToken)
+    {
+        var events = new List<AlertEventRecord>();
+        foreach (var (claimId, outlet) in outlets)
+        {
+            events.AddRange(await evaluator.EvaluateAsync(claimId, outlet, cancellationToken));
         }
 
         int raised = 0, resolved = 0;
@@ -96,16 +131,44 @@ public sealed partial class ClassifiedArticleEvaluator(IAlertLedger ledger, Aler
             }
         }
 
-        LogEvaluated(article.ArticleId, article.SourceId, raised, resolved);
-        return new ArticleEvaluated
+        return (raised, resolved);
+    }
+
+    private ArticleEvaluated Evaluated(ArticleClassified article, int raised, int resolved) => new()
+    {
+        ArticleId = article.ArticleId,
+        IngestedAt = article.IngestedAt,
+        ClassifiedAt = article.ClassifiedAt,
+        EvaluatedAt = time.GetUtcNow(),
+        AlertsRaised = raised,
+        AlertsResolved = resolved,
+    };
+
+    /// <summary>The (claim, outlet) pairs to evaluate, each once, in the order they were first added.</summary>
+    private sealed class OutletsToEvaluate : IEnumerable<(string ClaimId, string Outlet)>
+    {
+        private readonly List<(string, string)> _pairs = [];
+        private readonly HashSet<(string, string)> _seen = [];
+
+        public void Add(string claimId, string outlet)
         {
-            ArticleId = article.ArticleId,
-            IngestedAt = article.IngestedAt,
-            ClassifiedAt = article.ClassifiedAt,
-            EvaluatedAt = time.GetUtcNow(),
-            AlertsRaised = raised,
-            AlertsResolved = resolved,
-        };
+            if (_seen.Add((claimId, outlet)))
+            {
+                _pairs.Add((claimId, outlet));
+            }
+        }
+
+        public void AddAll(string claimId, IEnumerable<string> outlets)
+        {
+            foreach (var outlet in outlets)
+            {
+                Add(claimId, outlet);
+            }
+        }
+
+        public IEnumerator<(string ClaimId, string Outlet)> GetEnumerator() => _pairs.GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>

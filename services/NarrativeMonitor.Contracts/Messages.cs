@@ -128,4 +128,13 @@ public sealed record ArticleBatchClassified
 public sealed record ArticleBatchEvaluated
 {
     public required IReadOnlyList<ArticleEvaluated> Articles { get; init; }
+
+    /// <summary>
+    /// Alerts the batch raised. The batch's (claim, outlet) pairs are evaluated once for all its articles, so the
+    /// per-article counts in <see cref="Articles"/> are zero and these carry the batch's.
+    /// </summary>
+    public int AlertsRaised { get; init; }
+
+    /// <summary>Alerts the batch resolved or withdrew.</summary>
+    public int AlertsResolved { get; init; }
 }

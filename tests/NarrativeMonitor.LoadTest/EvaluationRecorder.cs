@@ -48,9 +48,11 @@ public sealed class ArticleEvaluatedRecorder(EvaluationRecorder recorder) : ICon
 
     public Task Consume(ConsumeContext<ArticleBatchEvaluated> context)
     {
-        foreach (var article in context.Message.Articles)
+        // A batch counts its alerts once for all its articles (ArticleBatchEvaluated): credit them to its first article.
+        var batch = context.Message;
+        for (var i = 0; i < batch.Articles.Count; i++)
         {
-            recorder.Record(article);
+            recorder.Record(i == 0 ? batch.Articles[i] with { AlertsRaised = batch.AlertsRaised, AlertsResolved = batch.AlertsResolved } : batch.Articles[i]);
         }
 
         return Task.CompletedTask;
