@@ -284,18 +284,24 @@ public sealed class KubernetesManifestTests
 
     [Theory]
     [MemberData(nameof(Rendered.Overlays), MemberType = typeof(Rendered))]
-    public void Classification_scales_on_the_queue_of_its_consumer(string overlay)
+    public void Classification_scales_on_the_queues_of_its_consumers(string overlay)
     {
-        var queue = new KebabCaseEndpointNameFormatter(false).Consumer<ArticleIngestedConsumer>();
-        Assert.Equal("article-ingested", queue);
+        var formatter = new KebabCaseEndpointNameFormatter(false);
+        string[] queues = [formatter.Consumer<ArticleIngestedConsumer>(), formatter.Consumer<ArticleBatchIngestedConsumer>()];
+        Assert.Equal(["article-ingested", "article-batch-ingested"], queues);
         var scaled = Assert.Single(Rendered.OfKind(overlay, "ScaledObject"));
         Assert.Equal("keda.sh/v1alpha1", scaled.Str("apiVersion"));
         Assert.Contains(Rendered.OfKind(overlay, "Deployment"), d => d.Name() == scaled.At("spec.scaleTargetRef").Str("name"));
-        var trigger = Assert.Single(scaled.At("spec").Maps("triggers"));
-        Assert.Equal("rabbitmq", trigger.Str("type"));
-        Assert.Equal(queue, trigger.Map("metadata").Str("queueName"));
-        Assert.Equal("QueueLength", trigger.Map("metadata").Str("mode"));
-        Assert.True(int.Parse(trigger.Map("metadata").Str("value")!) > 0);
+        var triggers = scaled.At("spec").Maps("triggers").ToList();
+        Assert.Equal(queues, triggers.Select(t => t.Map("metadata").Str("queueName")));
+        Assert.All(triggers, t =>
+        {
+            Assert.Equal("rabbitmq", t.Str("type"));
+            Assert.Equal("QueueLength", t.Map("metadata").Str("mode"));
+            Assert.True(int.Parse(t.Map("metadata").Str("value")!) > 0);
+            Assert.Equal(triggers[0].Map("authenticationRef").Str("name"), t.Map("authenticationRef").Str("name"));
+        });
+        var trigger = triggers[0];
         Assert.True(int.Parse(scaled.At("spec").Str("minReplicaCount")!) >= 1, "minReplicaCount must keep a consumer on the queue");
         Assert.True(int.Parse(scaled.At("spec").Str("maxReplicaCount")!) >= int.Parse(scaled.At("spec").Str("minReplicaCount")!));
 
