@@ -80,8 +80,15 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
         var unrelated = prediction.Probabilities[(int)FncStance.Unrelated];
 
         // FNC-1 "unrelated" means another story; an article on the claim's own topic that never mentions what is
-        // specific to the claim is silent on it, whatever overlap the topic words give.
-        if (onTopic && (prediction.Stance == FncStance.Unrelated || !claim.IsMentionedIn(body)))
+        // specific to the claim is silent on it, whatever overlap the topic words give. Off the topic, an article that
+        // does not mention the claim only shares common words with it.
+        var mentioned = claim.IsMentionedIn(body);
+        if (!onTopic && !mentioned)
+        {
+            return null;
+        }
+
+        if (onTopic && (prediction.Stance == FncStance.Unrelated || !mentioned))
         {
             return new StanceResult(id, Stance.Omits, prediction.Stance == FncStance.Unrelated ? unrelated : Math.Max(unrelated, 0.5), null);
         }
@@ -102,7 +109,10 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
 
     internal readonly record struct Posting(int Claim, bool Topic, float Weight);
 
-    internal sealed class ClaimEntry(ClaimDefinition definition, ProcessedText statement, float claimWeight, int topicTerms, ulong[] specificTerms)
+    /// <param name="specificTerms">The statement's terms that are not topic terms.</param>
+    /// <param name="keywordTerms">Each keyword's terms that are not topic terms: keywords are alternative names
+    /// ("DPRK", "North Korea", "КНДР"), so one of them in full is a mention; requiring half of all of them was not.</param>
+    internal sealed class ClaimEntry(ClaimDefinition definition, ProcessedText statement, float claimWeight, int topicTerms, ulong[] specificTerms, ulong[][] keywordTerms)
     {
         public ClaimDefinition Definition { get; } = definition;
 
@@ -139,9 +149,19 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
 
         public float MinimumClaimWeight => MinimumWeightShare * claimWeight;
 
-        /// <summary>Half of the claim's own terms (those not also topic terms) appear in the article.</summary>
+        /// <summary>
+        /// The article names one of the claim's keywords in full (the analyst chose them as what is specific to the
+        /// claim), or enough of the statement's own terms (those not also topic terms): all but one when the claim has
+        /// keywords, half otherwise. Half is too lax next to keywords: "the North group of forces" shares half the
+        /// words of "North Korean troops are fighting alongside Russian forces" without mentioning it.
+        /// </summary>
         public bool IsMentionedIn(ProcessedText body)
         {
+            if (Array.Exists(keywordTerms, keyword => Array.TrueForAll(keyword, body.TermCounts.ContainsKey)))
+            {
+                return true;
+            }
+
             var present = 0;
             foreach (var term in specificTerms)
             {
@@ -151,7 +171,14 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
                 }
             }
 
-            return specificTerms.Length == 0 || present * 2 >= specificTerms.Length;
+            if (specificTerms.Length == 0)
+            {
+                return true;
+            }
+
+            return keywordTerms.Length > 0
+                ? present >= Math.Max(1, specificTerms.Length - 1)
+                : present * 2 >= specificTerms.Length;
         }
     }
 
@@ -177,7 +204,11 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
                 _ = statement.Bigrams.Values;
                 var claimTerms = ContentTerms(tokens, [claim.Statement, .. claim.Keywords]);
                 var topicTerms = ContentTerms(tokens, [claim.Topic, .. claim.TopicKeywords]);
-                var specific = claimTerms.Where(t => !topicTerms.Contains(t)).ToArray();
+                var specific = ContentTerms(tokens, [claim.Statement]).Where(t => !topicTerms.Contains(t)).ToArray();
+                var keywords = claim.Keywords
+                    .Select(k => ContentTerms(tokens, [k]).Where(t => !topicTerms.Contains(t)).ToArray())
+                    .Where(k => k.Length > 0)
+                    .ToArray();
                 float claimWeight = 0;
                 foreach (var term in claimTerms)
                 {
@@ -185,12 +216,15 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
                     Post(index, term, new Posting(c, false, idf[term]));
                 }
 
+                // A one-word topic keyword ("Kursk") is a place or name the analyst chose as the topic's marker: on its own
+                // it puts an article on the topic, where a topic word shared by chance ("fighting") does not.
+                var markers = ContentTerms(tokens, claim.TopicKeywords.Where(k => TermCount(tokens, k) == 1));
                 foreach (var term in topicTerms)
                 {
-                    Post(index, term, new Posting(c, true, 0));
+                    Post(index, term, new Posting(c, true, markers.Contains(term) ? 2 : 1));
                 }
 
-                entries[c] = new ClaimEntry(claim, statement, claimWeight, topicTerms.Count, specific);
+                entries[c] = new ClaimEntry(claim, statement, claimWeight, topicTerms.Count, specific, keywords);
             }
 
             Entries = entries;
@@ -239,7 +273,7 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
 
                         if (posting.Topic)
                         {
-                            counter.TopicHits++;
+                            counter.TopicHits += (int)posting.Weight;
                         }
                         else
                         {
@@ -298,6 +332,13 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
             }
 
             list.Add(posting);
+        }
+
+        private static int TermCount(List<RawToken> tokens, string text)
+        {
+            tokens.Clear();
+            Tokenizer.Tokenize(text, tokens);
+            return tokens.Count(t => (Lexicon.CueOf(t.Hash) & Cue.Stop) == 0);
         }
 
         private static HashSet<ulong> ContentTerms(List<RawToken> tokens, IEnumerable<string> texts)

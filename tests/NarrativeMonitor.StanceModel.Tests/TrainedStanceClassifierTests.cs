@@ -77,6 +77,43 @@ public class TrainedStanceClassifierTests(ITestOutputHelper output)
         Assert.Null(result.Evidence);
     }
 
+    private static readonly ClaimDefinition KurskWithNames = new(
+        "nk-kursk-names",
+        "North Korean troops are fighting alongside Russian forces in Kursk Oblast",
+        "fighting in Russia's Kursk Oblast",
+        ["North Korean", "North Korea", "DPRK", "Pyongyang", "КНДР", "северокорейск"],
+        ["Kursk", "Курск", "Sudzha", "Суджа"]);
+
+    [Fact]
+    public void One_keyword_of_several_alternative_names_is_a_mention()
+    {
+        const string body =
+            "North Korean troops have moved to the front line in Russia's Kursk region and are engaged in combat against " +
+            "Ukrainian forces, the National Security Council spokesman said. He said North Korean units took part in assaults.";
+        var result = Assert.Single(Classify("White House: North Korean forces fighting in Kursk", body, KurskWithNames));
+        Assert.NotEqual(Stance.Omits, result.Stance);
+        Assert.NotNull(result.Evidence);
+    }
+
+    [Fact]
+    public void Common_statement_words_without_a_keyword_are_no_mention_and_a_one_word_topic_keyword_puts_it_on_topic()
+    {
+        const string body =
+            "Units of the North group of forces beat back five attacks by Ukrainian assault groups in the Kursk region, " +
+            "the Russian Defence Ministry said. Russian troops also hit equipment in eleven settlements across the border.";
+        var result = Assert.Single(Classify("Russian forces repel attacks in Kursk region", body, KurskWithNames));
+        Assert.Equal(Stance.Omits, result.Stance);
+    }
+
+    [Fact]
+    public void Article_off_topic_that_does_not_mention_the_claim_is_left_out_whatever_the_words_it_shares()
+    {
+        const string body =
+            "Russian forces destroyed a rocket launcher near the border, the Defence Ministry said. Units of the North group " +
+            "of forces moved forward, and troops are fighting for two villages.";
+        Assert.Empty(Classify("Russian forces destroy launcher", body, KurskWithNames));
+    }
+
     [Fact]
     public void Article_off_topic_is_left_out()
     {
