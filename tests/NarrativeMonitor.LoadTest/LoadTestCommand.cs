@@ -57,6 +57,7 @@ public static class LoadTestCommand
         {
             articles, claims, rate, streams, batch, warmup, seed, timeout, keep, selfHost, redis, set, ingest, classification, alerts, rabbit, prefix,
         };
+        root.Subcommands.Add(ClaimsMemoryCommand.Build());
         root.SetAction(async (parse, cancellationToken) =>
         {
             var settings = new Dictionary<string, string?>();
