@@ -134,9 +134,13 @@ public sealed partial class QueueDepthMonitor(
                     }
                 }
 
-                if ((over is null) != (admission.Backlog is null))
+                if (over is not null && admission.Backlog is null)
                 {
-                    LogBacklogChanged(over?.Queue, over?.Depth ?? 0, settings.MaxQueueDepth);
+                    LogEngaged(over.Queue, over.Depth, settings.MaxQueueDepth);
+                }
+                else if (over is null && admission.Backlog is not null)
+                {
+                    LogReleased(settings.MaxQueueDepth);
                 }
 
                 admission.SetBacklog(over);
@@ -150,8 +154,11 @@ public sealed partial class QueueDepthMonitor(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    [LoggerMessage(LogLevel.Warning, "Backpressure changed: over-bound queue {Queue} with {Depth} messages (bound {MaxQueueDepth}); none means ingest accepts again")]
-    private partial void LogBacklogChanged(string? queue, long depth, int maxQueueDepth);
+    [LoggerMessage(LogLevel.Warning, "Backpressure on: queue {Queue} holds {Depth} messages (bound {MaxQueueDepth}); ingest answers RESOURCE_EXHAUSTED")]
+    private partial void LogEngaged(string queue, long depth, int maxQueueDepth);
+
+    [LoggerMessage(LogLevel.Information, "Backpressure off: every watched queue is below {MaxQueueDepth} messages; ingest accepts again")]
+    private partial void LogReleased(int maxQueueDepth);
 
     [LoggerMessage(LogLevel.Warning, "Reading the depth of the watched queues failed")]
     private partial void LogReadFailed(Exception exception);
