@@ -28,4 +28,16 @@ public sealed class AlertOptions
     /// <summary>How often a Redis subscriber polls the event stream when it has caught up.</summary>
     [Range(10, 10_000)]
     public int SubscribePollIntervalMilliseconds { get; set; } = 100;
+
+    /// <summary>
+    /// How long alert events stay on the Redis event stream (what SubscribeAlerts replays from a cursor). Older events
+    /// are trimmed; the alerts themselves are kept. A subscriber resuming from a trimmed cursor continues at the oldest
+    /// event kept.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
+    public TimeSpan EventRetention { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>How often the event stream is trimmed to <see cref="EventRetention"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan EventTrimInterval { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -18,6 +18,7 @@ public static class AlertServiceExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AlertEvaluator>();
         builder.Services.AddSingleton<ClassifiedArticleEvaluator>();
+        builder.Services.AddHostedService<AlertEventRetention>();
         return builder;
     }
 

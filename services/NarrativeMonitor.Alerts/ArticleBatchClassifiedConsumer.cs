@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using NarrativeMonitor.Contracts;
+using NarrativeMonitor.ServiceDefaults;
 
 namespace NarrativeMonitor.Alerts;
 
@@ -35,10 +36,6 @@ public sealed class ArticleBatchClassifiedConsumerDefinition : ConsumerDefinitio
             rabbit.PrefetchCount = (ConcurrentMessageLimit ?? 1) * 2;
         }
 
-        endpointConfigurator.UseMessageRetry(retry =>
-        {
-            retry.Intervals(100, 500, 2_000, 5_000);
-            retry.Ignore<ArgumentException>();
-        });
+        endpointConfigurator.UseConsumerRetry(context);
     }
 }

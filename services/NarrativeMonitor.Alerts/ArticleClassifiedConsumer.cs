@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using NarrativeMonitor.Contracts;
+using NarrativeMonitor.ServiceDefaults;
 
 namespace NarrativeMonitor.Alerts;
 
@@ -34,11 +35,7 @@ public sealed class ArticleClassifiedConsumerDefinition : ConsumerDefinition<Art
     protected override void ConfigureConsumer(
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ArticleClassifiedConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        endpointConfigurator.UseMessageRetry(retry =>
-        {
-            retry.Intervals(100, 500, 2_000, 5_000);
-            retry.Ignore<ArgumentException>();
-        });
+        endpointConfigurator.UseConsumerRetry(context);
         // One outlet's articles one at a time: its ledger version is what concurrent evaluations would fight over.
         var partitioner = endpointConfigurator.CreatePartitioner(_options.Partitions);
         consumerConfigurator.Message<ArticleClassified>(message => message.UsePartitioner(partitioner, c => c.Message.SourceId));

@@ -293,6 +293,13 @@ public sealed partial class RedisAlertStore(IDatabase database, IOptions<AlertOp
     private static T Deserialize<T>(RedisValue value) =>
         JsonSerializer.Deserialize<T>(value.ToString(), Json) ?? throw new InvalidDataException($"Redis holds a null {typeof(T).Name}");
 
+    /// <summary>
+    /// Drops the events recorded before <paramref name="cutoff"/> (XTRIM MINID; entry ids start with Redis's time in
+    /// milliseconds), so the stream keeps <see cref="AlertOptions.EventRetention"/> of history. Answers how many went.
+    /// </summary>
+    public Task<long> TrimEventsAsync(DateTimeOffset cutoff) =>
+        database.StreamTrimByMinIdAsync(EventsKey, $"{Math.Max(0, cutoff.ToUnixTimeMilliseconds())}-0");
+
     private static RedisKey ClaimVersionKey(string claimId) => $"cv:{claimId}";
     private static RedisKey RulesKey(string claimId) => $"cr:{claimId}";
     private static RedisKey ConfirmationsKey(string claimId) => $"cf:{claimId}";

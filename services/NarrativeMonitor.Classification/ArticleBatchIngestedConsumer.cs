@@ -1,5 +1,6 @@
 using MassTransit;
 using NarrativeMonitor.Contracts;
+using NarrativeMonitor.ServiceDefaults;
 
 namespace NarrativeMonitor.Classification;
 
@@ -44,10 +45,6 @@ public sealed class ArticleBatchIngestedConsumerDefinition : ConsumerDefinition<
             rabbit.PrefetchCount = (ConcurrentMessageLimit ?? 2) * 2;
         }
 
-        endpointConfigurator.UseMessageRetry(retry =>
-        {
-            retry.Ignore<ArgumentException>();
-            retry.Intervals(100, 500, 2_000, 5_000);
-        });
+        endpointConfigurator.UseConsumerRetry(context);
     }
 }

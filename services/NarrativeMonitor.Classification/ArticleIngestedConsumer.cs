@@ -1,5 +1,6 @@
 using MassTransit;
 using NarrativeMonitor.Contracts;
+using NarrativeMonitor.ServiceDefaults;
 
 namespace NarrativeMonitor.Classification;
 
@@ -32,10 +33,6 @@ public sealed class ArticleIngestedConsumerDefinition : ConsumerDefinition<Artic
         IConsumerConfigurator<ArticleIngestedConsumer> consumerConfigurator,
         IRegistrationContext context)
     {
-        endpointConfigurator.UseMessageRetry(retry =>
-        {
-            retry.Ignore<ArgumentException>();
-            retry.Intervals(100, 500, 2_000, 5_000);
-        });
+        endpointConfigurator.UseConsumerRetry(context);
     }
 }

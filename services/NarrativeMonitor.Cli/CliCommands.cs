@@ -23,6 +23,7 @@ public static class CliCommands
         root.Subcommands.Add(EvaluateCorpus());
         root.Subcommands.Add(StanceModelCommands.Train());
         root.Subcommands.Add(StanceModelCommands.Evaluate());
+        root.Subcommands.Add(ErrorQueueCommands.Build());
         return root;
     }
 

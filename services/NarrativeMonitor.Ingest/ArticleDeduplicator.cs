@@ -41,6 +41,7 @@ public sealed class InMemoryArticleDeduplicator(TimeProvider timeProvider, IOpti
     private readonly Dictionary<string, (string ArticleId, DateTimeOffset? Expires)> _claims = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly TimeSpan? _ttl = options.Value.DeduplicationTtl;
+    private readonly TimeSpan? _idTtl = options.Value.ArticleIdTtl;
 
     public Task<DeduplicationResult> TryClaimAsync(DeduplicationClaim claim, CancellationToken cancellationToken = default)
     {
@@ -56,7 +57,7 @@ public sealed class InMemoryArticleDeduplicator(TimeProvider timeProvider, IOpti
                 }
             }
 
-            _claims[keys[0]] = (claim.ArticleId, null);
+            _claims[keys[0]] = (claim.ArticleId, _idTtl is { } idTtl ? now + idTtl : null);
             var expires = _ttl is { } ttl ? now + ttl : (DateTimeOffset?)null;
             _claims[keys[1]] = (claim.ArticleId, expires);
             _claims[keys[2]] = (claim.ArticleId, expires);
@@ -87,21 +88,26 @@ public sealed class InMemoryArticleDeduplicator(TimeProvider timeProvider, IOpti
 
 /// <summary>
 /// Keys (after the storage key prefix), each holding the id of the article that claimed it:
-///   ing:id:{article id}                          never expires: a client retry with the same id stays a duplicate
-///   ing:url:{sha256 hex of source id \n url}     expires after IngestOptions.DeduplicationTtl when set
-///   ing:hash:{content hash}                      expires after IngestOptions.DeduplicationTtl when set
+///   ing:id:{article id}                          expires after IngestOptions.ArticleIdTtl when set (never by default)
+///   ing:url:{sha256 hex of source id \n url}     expires after IngestOptions.DeduplicationTtl when set (a year by default)
+///   ing:hash:{content hash}                      expires after IngestOptions.DeduplicationTtl when set (a year by default)
 /// Claim and release are Lua scripts, so concurrent identical submissions see each other.
 /// </summary>
 public sealed class RedisArticleDeduplicator(IDatabase database, IOptions<IngestOptions> options) : IArticleDeduplicator
 {
-    // KEYS: id, url, hash. ARGV: article id, TTL of url and hash in milliseconds (0: none).
+    // KEYS: id, url, hash. ARGV: article id, TTL of url and hash in milliseconds (0: none), TTL of id (0: none).
     // Answers nil when claimed, else the article id holding the first taken key.
     private const string ClaimScript = """
         for i = 1, #KEYS do
           local holder = redis.call('GET', KEYS[i])
           if holder then return holder end
         end
-        redis.call('SET', KEYS[1], ARGV[1])
+        local idTtl = tonumber(ARGV[3])
+        if idTtl > 0 then
+          redis.call('SET', KEYS[1], ARGV[1], 'PX', idTtl)
+        else
+          redis.call('SET', KEYS[1], ARGV[1])
+        end
         local ttl = tonumber(ARGV[2])
         for i = 2, #KEYS do
           if ttl > 0 then
@@ -122,10 +128,11 @@ public sealed class RedisArticleDeduplicator(IDatabase database, IOptions<Ingest
         """;
 
     private readonly long _ttlMilliseconds = (long)(options.Value.DeduplicationTtl?.TotalMilliseconds ?? 0);
+    private readonly long _idTtlMilliseconds = (long)(options.Value.ArticleIdTtl?.TotalMilliseconds ?? 0);
 
     public async Task<DeduplicationResult> TryClaimAsync(DeduplicationClaim claim, CancellationToken cancellationToken = default)
     {
-        var holder = await database.ScriptEvaluateAsync(ClaimScript, Keys(claim), [claim.ArticleId, _ttlMilliseconds]);
+        var holder = await database.ScriptEvaluateAsync(ClaimScript, Keys(claim), [claim.ArticleId, _ttlMilliseconds, _idTtlMilliseconds]);
         return holder.IsNull ? DeduplicationResult.Claimed : new DeduplicationResult(holder.ToString());
     }
 

@@ -39,6 +39,7 @@ public sealed partial class ArticleIngestPipeline(
     IArticleDeduplicator deduplicator,
     NearDuplicateDetector nearDuplicates,
     IPublishEndpoint publishEndpoint,
+    IngestAdmission admission,
     TimeProvider timeProvider,
     IOptions<IngestOptions> options,
     ILogger<ArticleIngestPipeline> logger)
@@ -57,10 +58,24 @@ public sealed partial class ArticleIngestPipeline(
     public async Task<SubmissionResult> SubmitAsync(Article? article, CancellationToken cancellationToken = default)
     {
         using var activity = Telemetry.ActivitySource.StartActivity("ingest.submit");
-        var prepared = await PrepareAsync(article, cancellationToken);
-        var result = prepared.Result ?? await PublishAsync(prepared.Claimed!, cancellationToken);
-        Record(activity, result);
-        return result;
+        if (admission.TryAdmit() is { } refused)
+        {
+            var refusal = SubmissionResult.Rejected(refused, IdOf(article));
+            Record(activity, refusal);
+            return refusal;
+        }
+
+        try
+        {
+            var prepared = await PrepareAsync(article, cancellationToken);
+            var result = prepared.Result ?? await PublishAsync(prepared.Claimed!, cancellationToken);
+            Record(activity, result);
+            return result;
+        }
+        finally
+        {
+            admission.Release();
+        }
     }
 
     /// <summary>
@@ -104,7 +119,7 @@ public sealed partial class ArticleIngestPipeline(
                 var activity = Telemetry.ActivitySource.StartActivity("ingest.submit");
                 try
                 {
-                    var prepared = await PrepareAsync(enumerator.Current, cancellationToken);
+                    var prepared = await AdmitAndPrepareAsync(enumerator.Current, cancellationToken);
                     if (prepared.Result is { } result)
                     {
                         Record(activity, result);
@@ -116,6 +131,9 @@ public sealed partial class ArticleIngestPipeline(
                         var entry = new BatchEntry(prepared.Claimed!, BuildMessage(prepared.Claimed!), activity);
                         batch.Add(entry);
                         pending.Add(entry.Completion.Task);
+                        // Every path settles the entry (published, failed or cancelled), so its admission is always given back.
+                        _ = entry.Completion.Task.ContinueWith(static (_, state) => ((IngestAdmission)state!).Release(), admission,
+                            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                     }
                 }
                 catch
@@ -246,6 +264,38 @@ public sealed partial class ArticleIngestPipeline(
         activity?.SetTag("nm.batch.size", batch.Length);
         return activity;
     }
+
+    /// <summary>
+    /// <see cref="PrepareAsync"/> within the backpressure bounds: a refused article is answered RESOURCE_EXHAUSTED
+    /// before anything is claimed. An article that comes back claimed keeps its admission until its batch settles.
+    /// </summary>
+    private async Task<Prepared> AdmitAndPrepareAsync(Article? article, CancellationToken cancellationToken)
+    {
+        if (admission.TryAdmit() is { } refused)
+        {
+            return new Prepared(SubmissionResult.Rejected(refused, IdOf(article)), null);
+        }
+
+        Prepared prepared;
+        try
+        {
+            prepared = await PrepareAsync(article, cancellationToken);
+        }
+        catch
+        {
+            admission.Release();
+            throw;
+        }
+
+        if (prepared.Result is not null)
+        {
+            admission.Release();
+        }
+
+        return prepared;
+    }
+
+    private static string? IdOf(Article? article) => article?.Id is { Length: > 0 } id ? id : null;
 
     private async Task<Prepared> PrepareAsync(Article? article, CancellationToken cancellationToken)
     {

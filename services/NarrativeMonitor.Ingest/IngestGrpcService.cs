@@ -5,7 +5,7 @@ using ProtoSourceKind = NarrativeMonitor.Protos.Common.V1.SourceKind;
 
 namespace NarrativeMonitor.Ingest;
 
-public sealed partial class IngestGrpcService(ArticleIngestPipeline pipeline, SourceRegistry sources, ILogger<IngestGrpcService> logger)
+public sealed partial class IngestGrpcService(ArticleIngestPipeline pipeline, SourceRegistry sources, IngestAdmission admission, ILogger<IngestGrpcService> logger)
     : IngestService.IngestServiceBase
 {
     public override async Task<SubmitArticleResponse> SubmitArticle(SubmitArticleRequest request, ServerCallContext context)
@@ -26,6 +26,13 @@ public sealed partial class IngestGrpcService(ArticleIngestPipeline pipeline, So
 
     public override async Task<SubmitArticlesResponse> SubmitArticles(IAsyncStreamReader<SubmitArticleRequest> requestStream, ServerCallContext context)
     {
+        // Refused before reading anything, so the whole stream can be sent again; once a stream is under way, articles
+        // refused by backpressure are answered one by one (status RESOURCE_EXHAUSTED) and the rest still go through.
+        if (admission.Overloaded() is { } overloaded)
+        {
+            throw overloaded.ToRpcException();
+        }
+
         var results = await pipeline.SubmitManyAsync(ReadArticles(requestStream, context.CancellationToken), context.CancellationToken);
         var response = new SubmitArticlesResponse();
         for (var index = 0; index < results.Count; index++)

@@ -38,11 +38,19 @@ public sealed class IngestOptions
     public TimeSpan SourceCacheTtl { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long the URL and content-hash de-duplication claims last; null (the default) keeps them forever. Claims
-    /// on article ids never expire: they are what makes a client retry idempotent.
+    /// How long the URL and content-hash de-duplication claims last; null keeps them forever. The default, a year, is
+    /// far longer than any syndication or re-publication the de-duplication is there to catch.
     /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
-    public TimeSpan? DeduplicationTtl { get; set; }
+    public TimeSpan? DeduplicationTtl { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>
+    /// How long the claim on an article id lasts; null (the default) keeps it forever, since it is what makes a client's
+    /// retry of the same id idempotent. Once it expires the id is accepted again, and the alert service, which keys its
+    /// observations by article id, still counts the article once.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
+    public TimeSpan? ArticleIdTtl { get; set; }
 
     /// <summary>
     /// The estimated Jaccard similarity of word shingles (see NearDuplicates/MinHashSignature) at or above which an

@@ -14,6 +14,12 @@ public static class IngestServiceExtensions
             .BindConfiguration(IngestOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<BackpressureOptions>()
+            .BindConfiguration(BackpressureOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton<IngestAdmission>();
+        builder.Services.AddHostedService<QueueDepthMonitor>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddStore<ISourceStore, InMemorySourceStore, RedisSourceStore>();
         builder.AddStore<IArticleDeduplicator, InMemoryArticleDeduplicator, RedisArticleDeduplicator>();

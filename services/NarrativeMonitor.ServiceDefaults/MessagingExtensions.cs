@@ -19,12 +19,17 @@ public static class MessagingExtensions
             .BindConfiguration(MessagingOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        var consumerEndpoints = new ConsumerEndpoints();
+        builder.Services.AddSingleton(consumerEndpoints);
+        builder.Services.AddSingleton<BrokerConnection>();
+        builder.Services.AddSingleton<ErrorQueues.ErrorQueueBrowser>();
 
         builder.Services.AddMassTransit(bus =>
         {
             var prefix = string.IsNullOrEmpty(options.EntityPrefix) ? null : options.EntityPrefix + "-";
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(prefix, false));
             configureConsumers(bus);
+            bus.AddConfigureEndpointsCallback((_, queueName, _) => consumerEndpoints.Add(queueName));
 
             if (options.Transport == MessagingTransport.InMemory)
             {

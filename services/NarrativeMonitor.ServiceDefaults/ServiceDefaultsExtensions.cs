@@ -74,7 +74,8 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// HTTP /health (ready: every check), /alive (the process only) and /metrics (Prometheus), grpc.health.v1 ("" ready,
-    /// "liveness" alive) and gRPC reflection, in every environment.
+    /// "liveness" alive), gRPC reflection and the error-queue admin API (narrativemonitor.admin.v1, for the consumers
+    /// AddMessaging configured), in every environment.
     /// </summary>
     public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder app)
     {
@@ -83,6 +84,7 @@ public static class ServiceDefaultsExtensions
         app.MapPrometheusScrapingEndpoint(MetricsPath);
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        app.MapGrpcService<ErrorQueues.ErrorQueueGrpcService>();
         return app;
     }
 

@@ -113,7 +113,7 @@ public sealed partial class FeedPoller(
                         duplicate++;
                         settled.Add(key);
                         break;
-                    case IngestOutcome.Rejected when result.Error?.Code == StatusCode.Unavailable:
+                    case IngestOutcome.Rejected when result.Error?.Code is StatusCode.Unavailable or StatusCode.ResourceExhausted:
                         // Not settled: the item is tried again on the next poll.
                         unavailable ??= result.Error.Message;
                         break;

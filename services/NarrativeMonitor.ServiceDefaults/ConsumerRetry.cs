@@ -1,0 +1,34 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace NarrativeMonitor.ServiceDefaults;
+
+public static class ConsumerRetry
+{
+    /// <summary>
+    /// The retry policy every consumer definition applies: immediate retries in the consumer, after the delays of
+    /// <see cref="MessagingOptions.RetryIntervals"/>, then MassTransit moves the message to the endpoint's <c>_error</c>
+    /// queue with the exception in MT-Fault-* headers. An <see cref="ArgumentException"/> means the message itself is
+    /// malformed, so it goes there at once. Retries hold one of the endpoint's concurrent slots, never the whole endpoint,
+    /// so the next messages are processed meanwhile. No delayed (broker-scheduled) redelivery: it needs RabbitMQ's
+    /// delayed-message plugin, which Debian's broker does not ship.
+    /// </summary>
+    public static void UseConsumerRetry(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context)
+    {
+        // Consumer tests host definitions without AddMessaging: they get the defaults.
+        var intervals = (context.GetService<IOptions<MessagingOptions>>()?.Value ?? new MessagingOptions()).EffectiveRetryIntervals;
+        endpoint.UseMessageRetry(retry =>
+        {
+            retry.Ignore<ArgumentException>();
+            if (intervals.Count == 0)
+            {
+                retry.None();
+            }
+            else
+            {
+                retry.Intervals([.. intervals]);
+            }
+        });
+    }
+}
