@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using NarrativeMonitor.ServiceDefaults.Security;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -68,20 +69,27 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddGrpcHealthChecks(health =>
             health.Services.Map(LivenessService, check => check.Tags.Contains(LiveTag)));
 
+        builder.AddServiceSecurity();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         return builder;
     }
 
     /// <summary>
     /// HTTP /health (ready: every check), /alive (the process only) and /metrics (Prometheus), grpc.health.v1 ("" ready,
-    /// "liveness" alive) and gRPC reflection, in every environment.
+    /// "liveness" alive) and gRPC reflection, in every environment; health and metrics answer without credentials.
+    /// On a WebApplication it also adds authentication, authorization and the rate limiter to the pipeline.
     /// </summary>
     public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapHealthChecks("/health");
-        app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
-        app.MapPrometheusScrapingEndpoint(MetricsPath);
-        app.MapGrpcHealthChecksService();
+        if (app is IApplicationBuilder pipeline)
+        {
+            pipeline.UseServiceSecurity();
+        }
+
+        app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) }).AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint(MetricsPath).AllowAnonymous();
+        app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService();
         return app;
     }
