@@ -37,8 +37,9 @@ public sealed class TestCertificates : IDisposable
 
     private static X509Certificate2 NewAuthority(string subject)
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        // ECDSA: RSA key generation takes seconds on a busy machine.
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
@@ -47,10 +48,10 @@ public sealed class TestCertificates : IDisposable
 
     private static X509Certificate2 Issue(X509Certificate2 authority, string subject, Oid usage, bool server)
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([usage], false));
         if (server)
         {
@@ -69,7 +70,7 @@ public sealed class TestCertificates : IDisposable
         File.WriteAllText(Path_(name + ".pem"), certificate.ExportCertificatePem());
         if (withKey)
         {
-            File.WriteAllText(Path_(name + ".key"), certificate.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
+            File.WriteAllText(Path_(name + ".key"), certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
         }
     }
 }
