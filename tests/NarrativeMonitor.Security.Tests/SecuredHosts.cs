@@ -84,9 +84,9 @@ public sealed class TestAuthority
 public static class SecuredHosts
 {
     public static async Task<WebApplication> StartAsync(HostedService service, RedisFixture redis, RabbitMqFixture rabbitMq,
-        IReadOnlyDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure = null)
+        IReadOnlyDictionary<string, string?> settings, Action<WebApplicationBuilder>? configure = null, string? prefix = null)
     {
-        var all = ServiceHosts.Distributed(redis.ConnectionString, rabbitMq.AmqpUri, RabbitMqFixture.UniquePrefix());
+        var all = ServiceHosts.Distributed(redis.ConnectionString, rabbitMq.AmqpUri, prefix ?? RabbitMqFixture.UniquePrefix());
         all["Messaging:QuorumQueues"] = "false";
         foreach (var (key, value) in settings)
         {
