@@ -55,7 +55,7 @@ public sealed class AccessRuleTests(RedisFixture redis, RabbitMqFixture rabbitMq
     }
 
     [Fact]
-    public async Task Rs256_tokens_are_checked_with_a_pem_public_key_from_a_file_and_dev_tokens_with_the_shared_secret()
+    public async Task Rs256_tokens_are_checked_with_a_pem_public_key_from_a_file()
     {
         using var rsa = RSA.Create(2048);
         var keyFile = Path.GetTempFileName();
