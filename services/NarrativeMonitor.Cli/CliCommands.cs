@@ -9,6 +9,7 @@ using NarrativeMonitor.Protos.Alerts.V1;
 using NarrativeMonitor.Protos.Classification.V1;
 using NarrativeMonitor.Protos.Ingest.V1;
 using NarrativeMonitor.ServiceDefaults;
+using NarrativeMonitor.ServiceDefaults.Security;
 using NarrativeMonitor.StanceModel;
 
 namespace NarrativeMonitor.Cli;
@@ -20,6 +21,7 @@ public static class CliCommands
         var root = new RootCommand("NarrativeMonitor: finds where state media deny, deflect or omit confirmed facts.");
         root.Subcommands.Add(Serve());
         root.Subcommands.Add(Replay());
+        root.Subcommands.Add(DevToken());
         root.Subcommands.Add(EvaluateCorpus());
         root.Subcommands.Add(StanceModelCommands.Train());
         root.Subcommands.Add(StanceModelCommands.Evaluate());
@@ -51,12 +53,14 @@ public static class CliCommands
         var alerts = new Option<string?>("--alerts") { Description = "gRPC address of a running alert service" };
         var rabbit = new Option<string?>("--rabbitmq") { Description = "AMQP URI of the deployment's broker, to follow evaluations" };
         var prefix = new Option<string>("--entity-prefix") { Description = "The deployment's Messaging:EntityPrefix", DefaultValueFactory = _ => "" };
+        var security = new ClientSecurityOptions();
 
         var command = new Command("replay", "Feeds a corpus through the pipeline in published-time order, prints its alerts " +
             "and writes them as JSON lines. Without service addresses the pipeline runs embedded in this process.")
         {
             corpus, output, ingest, classification, alerts, rabbit, prefix,
         };
+        security.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             Corpus loaded;
@@ -89,9 +93,38 @@ public static class CliCommands
             }
 
             var result = distributed
-                ? await ReplayDistributedAsync(loaded, uris[0], uris[1], uris[2], uris[3], parse.GetValue(prefix)!, cancellationToken)
+                ? await ReplayDistributedAsync(loaded, uris[0], uris[1], uris[2], uris[3], parse.GetValue(prefix)!, cancellationToken, security.Read(parse))
                 : await ReplayEmbeddedAsync(loaded, cancellationToken);
             return await ReportAsync(result, parse.GetValue(output));
+        });
+        return command;
+    }
+
+    private static Command DevToken()
+    {
+        var keyFile = new Option<FileInfo>("--signing-key-file") { Description = "File holding the base64 HMAC secret the services have as Auth:Jwt:SigningKey(File)", Required = true };
+        var issuer = new Option<string>("--issuer") { Description = "The services' Auth:Jwt:Issuer", Required = true };
+        var audience = new Option<string>("--audience") { Description = "The services' Auth:Jwt:Audience", Required = true };
+        var subject = new Option<string>("--subject") { Description = "Who the token is for (sub)", DefaultValueFactory = _ => Environment.UserName };
+        var roles = new Option<string[]>("--role") { Description = "Role: ingest, analyst or admin; repeatable", Required = true, AllowMultipleArgumentsPerToken = false };
+        var lifetime = new Option<TimeSpan>("--lifetime") { Description = "How long the token is valid", DefaultValueFactory = _ => TimeSpan.FromHours(8) };
+        var command = new Command("dev-token", "Prints an HS256 JWT for a development deployment configured with a shared secret.")
+        {
+            keyFile, issuer, audience, subject, roles, lifetime,
+        };
+        command.SetAction(parse =>
+        {
+            var unknown = parse.GetValue(roles)!.Where(r => !Roles.All.Contains(r)).ToList();
+            if (unknown.Count > 0)
+            {
+                Console.Error.WriteLine($"dev-token: unknown role {string.Join(", ", unknown)} (known: {string.Join(", ", Roles.All)})");
+                return 2;
+            }
+
+            var secret = Convert.FromBase64String(File.ReadAllText(parse.GetValue(keyFile)!.FullName).Trim());
+            Console.WriteLine(DevTokens.Mint(secret, parse.GetValue(issuer)!, parse.GetValue(audience)!, parse.GetValue(subject)!,
+                parse.GetValue(roles)!, parse.GetValue(lifetime)));
+            return 0;
         });
         return command;
     }
@@ -144,8 +177,11 @@ public static class CliCommands
         }
     }
 
-    public static async Task<ReplayResult> ReplayDistributedAsync(Corpus corpus, Uri ingest, Uri classification, Uri alerts, Uri rabbitMq, string entityPrefix, CancellationToken cancellationToken)
+    /// <param name="security">Credential and certificates for secured services (the replay needs roles ingest, admin and analyst).</param>
+    public static async Task<ReplayResult> ReplayDistributedAsync(Corpus corpus, Uri ingest, Uri classification, Uri alerts, Uri rabbitMq, string entityPrefix,
+        CancellationToken cancellationToken, GrpcClientSecurity? security = null)
     {
+        security ??= GrpcClientSecurity.None;
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -160,9 +196,9 @@ public static class CliCommands
         await host.StartAsync(cancellationToken);
         try
         {
-            using var ingestChannel = GrpcChannel.ForAddress(ingest);
-            using var classificationChannel = GrpcChannel.ForAddress(classification);
-            using var alertsChannel = GrpcChannel.ForAddress(alerts);
+            using var ingestChannel = security.CreateChannel(ingest);
+            using var classificationChannel = security.CreateChannel(classification);
+            using var alertsChannel = security.CreateChannel(alerts);
             return await NewReplayer(ingestChannel, classificationChannel, alertsChannel, host.Services.GetRequiredService<ReplayProgress>())
                 .ReplayAsync(corpus, null, cancellationToken);
         }

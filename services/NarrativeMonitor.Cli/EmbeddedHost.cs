@@ -13,9 +13,10 @@ namespace NarrativeMonitor.Cli;
 /// <summary>The three services in one process: one bus carries every consumer, one set of stores serves every API.</summary>
 public static class EmbeddedHost
 {
-    /// <summary>Defaults of embedded mode: in-memory transport and store, gRPC and HTTP on loopback.</summary>
+    /// <summary>Defaults of embedded mode: in-memory transport and store, gRPC and HTTP on loopback, no authentication (loopback only).</summary>
     public static readonly IReadOnlyDictionary<string, string?> Defaults = new Dictionary<string, string?>
     {
+        ["Auth:Mode"] = "Open",
         ["Messaging:Transport"] = nameof(MessagingTransport.InMemory),
         ["Storage:Provider"] = nameof(StorageProvider.InMemory),
         ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:5001",

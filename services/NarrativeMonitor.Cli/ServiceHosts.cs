@@ -32,10 +32,12 @@ public static class ServiceHosts
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
+    /// <param name="settings">Configuration over the defaults; <c>Auth:Mode</c> is <c>Open</c> (the host binds loopback) unless it says otherwise.</param>
     /// <param name="configure">Last word on the builder, e.g. where logs go.</param>
     public static WebApplication Build(HostedService service, IEnumerable<KeyValuePair<string, string?>> settings, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "NarrativeMonitor." + service });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:Mode"] = "Open" });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using NarrativeMonitor.ServiceDefaults.Security;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -68,6 +69,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddGrpcHealthChecks(health =>
             health.Services.Map(LivenessService, check => check.Tags.Contains(LiveTag)));
 
+        builder.AddServiceSecurity();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         return builder;
     }
@@ -75,14 +77,20 @@ public static class ServiceDefaultsExtensions
     /// <summary>
     /// HTTP /health (ready: every check), /alive (the process only) and /metrics (Prometheus), grpc.health.v1 ("" ready,
     /// "liveness" alive), gRPC reflection and the error-queue admin API (narrativemonitor.admin.v1, for the consumers
-    /// AddMessaging configured), in every environment.
+    /// AddMessaging configured), in every environment; health and metrics answer without credentials.
+    /// On a WebApplication it also adds authentication, authorization and the rate limiter to the pipeline.
     /// </summary>
     public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapHealthChecks("/health");
-        app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
-        app.MapPrometheusScrapingEndpoint(MetricsPath);
-        app.MapGrpcHealthChecksService();
+        if (app is IApplicationBuilder pipeline)
+        {
+            pipeline.UseServiceSecurity();
+        }
+
+        app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) }).AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint(MetricsPath).AllowAnonymous();
+        app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService();
         app.MapGrpcService<ErrorQueues.ErrorQueueGrpcService>();
         return app;

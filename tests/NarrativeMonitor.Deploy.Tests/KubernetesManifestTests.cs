@@ -197,7 +197,11 @@ public sealed class KubernetesManifestTests
     public void Every_configuration_key_is_a_key_of_an_options_class(string overlay)
     {
         var names = new List<(string Where, string Name)>();
-        foreach (var map in Rendered.OfKind(overlay, "ConfigMap").Concat(Rendered.OfKind(overlay, "Secret")))
+        // A Secret mounted as files (the credentials) holds file names, not settings.
+        var mounted = Rendered.OfKind(overlay, "Deployment")
+            .SelectMany(d => d.At("spec.template.spec").Maps("volumes"))
+            .Select(v => v.At("secret")?.Str("secretName")).OfType<string>().ToHashSet();
+        foreach (var map in Rendered.OfKind(overlay, "ConfigMap").Concat(Rendered.OfKind(overlay, "Secret").Where(s => !mounted.Contains(s.Name()))))
         {
             names.AddRange(new[] { map.Map("data"), map.Map("stringData") }.SelectMany(d => d?.Keys.ToList() ?? []).Select(k => (map.Describe(), k)));
         }
@@ -225,6 +229,9 @@ public sealed class KubernetesManifestTests
         Assert.Superset(new HashSet<string>(["Storage", "Messaging", "Ingest", "Classification", "Alerts"], StringComparer.OrdinalIgnoreCase),
             OptionsKeys.Sections.Keys.ToHashSet(StringComparer.OrdinalIgnoreCase));
         Assert.Contains("Messaging__RabbitMqUri", OptionsKeys.All);
+        Assert.Null(OptionsKeys.Problem("Auth__ApiKeys__3__Roles__1"));
+        Assert.Null(OptionsKeys.Problem("RateLimiting__Ingest__TokenLimit"));
+        Assert.NotNull(OptionsKeys.Problem("Auth__ApiKeys__0__Secret"));
         Assert.NotNull(OptionsKeys.Problem("Storage__RedisConection"));
         Assert.NotNull(OptionsKeys.Problem("REDIS_URL"));
     }

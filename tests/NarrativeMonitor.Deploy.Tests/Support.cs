@@ -158,15 +158,40 @@ public static class OptionsKeys
     public static readonly IReadOnlyDictionary<string, Type> Sections = FindSections();
 
     public static readonly IReadOnlySet<string> All = Sections
-        .SelectMany(section => section.Value.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite)
-            .Select(p => $"{section.Key}__{p.Name}"))
+        .SelectMany(section => Keys(section.Key.Replace(":", "__", StringComparison.Ordinal), section.Value))
         .ToHashSet(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Variables read by the runtime or the OpenTelemetry SDK rather than by an options class.</summary>
+    /// <summary>Keys of an options class: its properties, those of nested option objects, and list items as index 0.</summary>
+    private static IEnumerable<string> Keys(string prefix, Type type)
+    {
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+        {
+            var key = $"{prefix}__{property.Name}";
+            yield return key;
+            var item = property.PropertyType.IsGenericType && property.PropertyType.GetGenericTypeDefinition() == typeof(List<>)
+                ? property.PropertyType.GetGenericArguments()[0]
+                : null;
+            if (item is not null)
+            {
+                key += "__0";
+                yield return key;
+            }
+
+            var nested = item ?? property.PropertyType;
+            if (nested.IsClass && nested != typeof(string) && nested.Namespace?.StartsWith("NarrativeMonitor", StringComparison.Ordinal) == true)
+            {
+                foreach (var inner in Keys(key, nested))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+
+    /// <summary>Variables read by the runtime, Kestrel or the OpenTelemetry SDK rather than by an options class.</summary>
     public static bool IsPlatformVariable(string name) =>
         name.StartsWith("OTEL_", StringComparison.Ordinal) || name.StartsWith("DOTNET_", StringComparison.Ordinal)
-        || name.StartsWith("ASPNETCORE_", StringComparison.Ordinal);
+        || name.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || name.StartsWith("Kestrel__", StringComparison.Ordinal);
 
     /// <summary>Why <paramref name="name"/> is not a setting the services read, or null when it is.</summary>
     public static string? Problem(string name)
@@ -181,7 +206,8 @@ public static class OptionsKeys
             return $"{name}: neither Section__Key of an options class nor an OTEL_/DOTNET_/ASPNETCORE_ variable";
         }
 
-        return All.Contains(name) ? null : $"{name}: no such key; options keys are {string.Join(", ", All.Order())}";
+        var normalized = System.Text.RegularExpressions.Regex.Replace(name, @"__\d+(?=__|$)", "__0");
+        return All.Contains(normalized) ? null : $"{name}: no such key; options keys are {string.Join(", ", All.Order())}";
     }
 
     private static Dictionary<string, Type> FindSections()

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using MassTransit;
 using Microsoft.AspNetCore.Hosting;
@@ -19,6 +20,7 @@ public abstract class EndToEndTests : IAsyncLifetime
     private readonly List<ArticleIngested> _received = [];
     private readonly SemaphoreSlim _receivedSignal = new(0);
     private HostReceiveEndpointHandle? _probe;
+    private readonly string _apiKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
 
     protected abstract IReadOnlyDictionary<string, string> Settings { get; }
 
@@ -30,9 +32,19 @@ public abstract class EndToEndTests : IAsyncLifetime
             {
                 web.UseSetting(key, value);
             }
+
+            // Program.cs requires authentication: the test calls as a service account with the roles it needs.
+            web.UseSetting("Auth:ApiKeys:0:Name", "e2e-tests");
+            web.UseSetting("Auth:ApiKeys:0:Key", _apiKey);
+            web.UseSetting("Auth:ApiKeys:0:Roles:0", "ingest");
+            web.UseSetting("Auth:ApiKeys:0:Roles:1", "admin");
         });
         _channel = GrpcChannel.ForAddress(_factory.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = _factory.Server.CreateHandler() });
-        _client = new IngestService.IngestServiceClient(_channel);
+        _client = new IngestService.IngestServiceClient(_channel.Intercept(metadata =>
+        {
+            metadata.Add("x-api-key", _apiKey);
+            return metadata;
+        }));
 
         // A queue of the test's own, bound to ArticleIngested and ArticleBatchIngested (streams), to see what actually reached the transport.
         var bus = _factory.Services.GetRequiredService<IBus>();

@@ -38,9 +38,9 @@ public sealed class LoadRunner(LoadOptions options)
                 pipeline = await SelfHostedPipeline.StartAsync(options.Redis!, options.RabbitMq!, prefix, options.Settings, cancellationToken);
             }
 
-            var ingest = new IngestService.IngestServiceClient(Channel(channels, pipeline?.IngestAddress ?? options.Ingest!));
-            var classification = new ClassificationService.ClassificationServiceClient(Channel(channels, pipeline?.ClassificationAddress ?? options.Classification!));
-            var alerts = new AlertService.AlertServiceClient(Channel(channels, pipeline?.AlertsAddress ?? options.Alerts!));
+            var ingest = new IngestService.IngestServiceClient(Channel(channels, options.Security, pipeline?.IngestAddress ?? options.Ingest!));
+            var classification = new ClassificationService.ClassificationServiceClient(Channel(channels, options.Security, pipeline?.ClassificationAddress ?? options.Classification!));
+            var alerts = new AlertService.AlertServiceClient(Channel(channels, options.Security, pipeline?.AlertsAddress ?? options.Alerts!));
 
             var setup = Stopwatch.StartNew();
             await SetUpAsync(corpus, ingest, classification, cancellationToken);
@@ -140,11 +140,11 @@ public sealed class LoadRunner(LoadOptions options)
         return host;
     }
 
-    private static GrpcChannel Channel(List<GrpcChannel> channels, Uri address)
+    private static GrpcChannel Channel(List<GrpcChannel> channels, NarrativeMonitor.ServiceDefaults.Security.GrpcClientSecurity security, Uri address)
     {
         var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+            HttpHandler = security.CreateHandler(new SocketsHttpHandler { EnableMultipleHttp2Connections = true }),
             MaxSendMessageSize = 8 * 1024 * 1024,
         });
         channels.Add(channel);

@@ -23,6 +23,9 @@ public sealed record LoadOptions
     public Uri? Alerts { get; init; }
     public Uri? RabbitMq { get; init; }
     public string EntityPrefix { get; init; } = "";
+
+    /// <summary>Credential and certificates for a secured deployment (roles ingest, admin and analyst).</summary>
+    public NarrativeMonitor.ServiceDefaults.Security.GrpcClientSecurity Security { get; init; } = NarrativeMonitor.ServiceDefaults.Security.GrpcClientSecurity.None;
 }
 
 public static class LoadTestCommand
@@ -57,6 +60,8 @@ public static class LoadTestCommand
         {
             articles, claims, rate, streams, batch, warmup, seed, timeout, keep, selfHost, redis, set, ingest, classification, alerts, rabbit, prefix,
         };
+        var security = new NarrativeMonitor.Cli.ClientSecurityOptions();
+        security.AddTo(root);
         root.Subcommands.Add(ClaimsMemoryCommand.Build());
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -92,6 +97,7 @@ public static class LoadTestCommand
                 Alerts = parse.GetValue(alerts),
                 RabbitMq = parse.GetValue(rabbit),
                 EntityPrefix = parse.GetValue(prefix)!,
+                Security = security.Read(parse),
             };
             if (Validate(options) is { } error)
             {
