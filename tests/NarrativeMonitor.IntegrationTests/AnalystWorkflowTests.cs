@@ -6,6 +6,7 @@ using NarrativeMonitor.Cli;
 using NarrativeMonitor.Protos.Alerts.V1;
 using NarrativeMonitor.Testing;
 using Xunit;
+using Xunit.Abstractions;
 using ProtoAlertKind = NarrativeMonitor.Protos.Common.V1.AlertKind;
 using ProtoSourceKind = NarrativeMonitor.Protos.Common.V1.SourceKind;
 
@@ -16,7 +17,7 @@ namespace NarrativeMonitor.IntegrationTests;
 /// RabbitMQ), classified with the hand labels so every figure can be recomputed from the corpus files.
 /// </summary>
 [Collection(ServersCollection.Name)]
-public sealed class AnalystWorkflowTests(RedisFixture redis, RabbitMqFixture rabbit)
+public sealed class AnalystWorkflowTests(RedisFixture redis, RabbitMqFixture rabbit, ITestOutputHelper output)
 {
     private const string Corpus = "kursk-2024";
 
@@ -38,6 +39,11 @@ public sealed class AnalystWorkflowTests(RedisFixture redis, RabbitMqFixture rab
 
         Assert.Empty(replay.Errors);
         Assert.Equal(Samples.ExpectedAlerts(Corpus), Samples.Lines(replay.Alerts));
+        foreach (var alert in replay.Alerts)
+        {
+            output.WriteLine($"{alert.SourceId} {alert.Kind}: {alert.Explanation.Summary}");
+        }
+
         var claim = Assert.Single(corpus.Claims);
         var articles = corpus.Articles.ToDictionary(a => a.Id, StringComparer.Ordinal);
         var sources = corpus.Sources.ToDictionary(s => s.Id, StringComparer.Ordinal);
