@@ -501,4 +501,43 @@ public sealed class AlertGrpcServiceRedisTests(RedisFixture redis)
         await call;
         Assert.False(stream.TryReadNext(out _));
     }
+
+    [Fact]
+    public async Task An_analysts_resolution_on_one_replica_reaches_a_filtered_subscriber_on_another_with_its_audit_trail()
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var prefix = RedisFixture.UniquePrefix();
+        var options = Options.Create(new AlertOptions { SubscribePollIntervalMilliseconds = 20 });
+        var first = new RedisAlertStore(connection.GetDatabase().WithKeyPrefix(prefix), options);
+        var second = new RedisAlertStore(connection.GetDatabase().WithKeyPrefix(prefix), options);
+        var evaluator = new AlertEvaluator(first, options, TimeProvider.System, NullLogger<AlertEvaluator>.Instance);
+        var writer = new AlertGrpcService(first, TimeProvider.System, NullLogger<AlertGrpcService>.Instance);
+        var reader = new AlertGrpcService(second, TimeProvider.System, NullLogger<AlertGrpcService>.Instance);
+        foreach (var confirmation in ConfirmedOnDay2)
+        {
+            await first.RecordConfirmationAsync(Claim, confirmation);
+        }
+
+        await first.RecordObservationAsync(Claim, "tass", Obs("tass-1", 3, Stance.Denies));
+        await first.RecordObservationAsync(Claim, "rt", Obs("rt-1", 3, Stance.Deflects));
+        var denial = Assert.Single(await evaluator.EvaluateAsync(Claim, "tass"));
+        await evaluator.EvaluateAsync(Claim, "rt");
+
+        using var cancellation = new CancellationTokenSource();
+        var stream = new TestServerStreamWriter<AlertEvent>();
+        var call = reader.SubscribeAlerts(new SubscribeAlertsRequest { FromBeginning = true, SourceId = "tass" }, stream, new TestServerCallContext(cancellation.Token));
+        Assert.Equal(denial.Cursor, (await stream.ReadNextAsync()).Cursor);
+        await writer.AcknowledgeAlert(new AcknowledgeAlertRequest { Id = denial.Alert.Id, Analyst = "ana", Note = "seen" }, new TestServerCallContext());
+        await writer.ResolveAlert(new ResolveAlertRequest { Id = denial.Alert.Id, Analyst = "bob", Reason = "retracted on air" }, new TestServerCallContext());
+
+        Assert.Equal(Proto.AlertEventType.Acknowledged, (await stream.ReadNextAsync()).Type);
+        var resolved = await stream.ReadNextAsync();
+        Assert.Equal((Proto.AlertEventType.Resolved, "bob", Proto.AlertState.Resolved), (resolved.Type, resolved.Alert.ResolvedBy, resolved.Alert.State));
+        Assert.Equal([("system", ""), ("ana", "seen"), ("bob", "retracted on air")],
+            resolved.Alert.Audit.Select(a => (a.Actor, a.Actor == "system" ? "" : a.Note)));
+        Assert.Equal(resolved.Alert, await reader.GetAlert(new GetAlertRequest { Id = denial.Alert.Id }, new TestServerCallContext()));
+        await cancellation.CancelAsync();
+        await call;
+        Assert.False(stream.TryReadNext(out _));
+    }
 }
