@@ -14,12 +14,19 @@ public static class AlertExplanations
     /// <summary>Longest quoted evidence sentence, in characters.</summary>
     public const int MaxQuote = 240;
 
+    /// <summary>
+    /// Most diverging articles an explanation lists (the earliest); the count and window still cover them all. An outlet
+    /// silent for months would otherwise make every rewrite of its open omission, and every event, carry thousands.
+    /// </summary>
+    public const int MaxListedArticles = 50;
+
     public static AlertExplanationRecord Build(
         string claimId, string sourceId, AlertKind kind, ClaimDescription? description,
         IReadOnlyList<Observation> diverging, IReadOnlyList<Confirmation> confirming, Observation? resolving)
     {
         var outletName = diverging.Select(o => o.SourceName).Concat([resolving?.SourceName]).LastOrDefault(n => !string.IsNullOrWhiteSpace(n));
-        var divergingRefs = diverging.Select(o => ToRef(sourceId, o)).ToList();
+        var divergingRefs = diverging.OrderBy(o => o.PublishedAt).ThenBy(o => o.ArticleId, StringComparer.Ordinal)
+            .Take(MaxListedArticles).Select(o => ToRef(sourceId, o)).ToList();
         var confirmingRefs = confirming.Select(ToRef).ToList();
         var windowStart = diverging.Count == 0 ? default : diverging.Min(o => o.PublishedAt);
         var windowEnd = diverging.Count == 0 ? default : diverging.Max(o => o.PublishedAt);

@@ -56,6 +56,19 @@ public sealed class AlertExplanationTests
     }
 
     [Fact]
+    public void A_long_silence_lists_the_earliest_articles_and_counts_them_all()
+    {
+        var silent = Enumerable.Range(0, 400).Select(i => Named($"t{i:D3}", 12 + i * 0.1, Stance.Omits)).Reverse().ToList();
+
+        var explanation = Assert.Single(DivergenceRules.Derive(Claim, Outlet, NamedConfirmations, ClaimRules.Default, silent, Kursk)).Explanation!;
+
+        Assert.Equal(400, explanation.OnTopicArticleCount);
+        Assert.Equal(Enumerable.Range(0, AlertExplanations.MaxListedArticles).Select(i => $"t{i:D3}"), explanation.DivergingArticles.Select(a => a.ArticleId));
+        Assert.Equal(Day(12 + 399 * 0.1), explanation.WindowEnd);
+        Assert.StartsWith("TASS published 400 articles on fighting in Kursk Oblast between 13 Dec 2024 and 21 Jan 2025 without", explanation.Summary);
+    }
+
+    [Fact]
     public void A_denial_before_confirmation_quotes_the_outlet_and_says_it_came_first()
     {
         var episode = Assert.Single(DivergenceRules.Derive(Claim, Outlet, NamedConfirmations, ClaimRules.Default,
