@@ -19,7 +19,7 @@ public sealed class AlertEvaluator(IAlertLedger ledger, IOptions<AlertOptions> o
         for (var attempt = 1; attempt <= options.Value.MaxCommitAttempts; attempt++)
         {
             var snapshot = await ledger.ReadAsync(claimId, sourceId, cancellationToken);
-            var derived = DivergenceRules.Derive(claimId, sourceId, snapshot.Confirmations, snapshot.Rules, snapshot.Observations);
+            var derived = DivergenceRules.Derive(claimId, sourceId, snapshot.Confirmations, snapshot.Rules, snapshot.Observations, snapshot.Description);
             var changes = Diff(snapshot.Alerts, derived);
             if (changes.Count == 0)
             {
@@ -49,7 +49,8 @@ public sealed class AlertEvaluator(IAlertLedger ledger, IOptions<AlertOptions> o
     /// <summary>
     /// What to write so the stored alerts match the derived episodes: new episodes are raised (and resolved at once if
     /// already resolved), newly resolved ones resolved, stored ones no longer derived withdrawn, and changed evidence
-    /// rewritten without an event.
+    /// rewritten without an event. An alert an analyst already resolved takes the outlet's acknowledgement as evidence
+    /// only: it was resolved once, and stays so without a second event.
     /// </summary>
     public static IReadOnlyList<AlertChange> Diff(IReadOnlyDictionary<string, AlertRecord> stored, IReadOnlyList<AlertEpisode> derived)
     {
@@ -71,16 +72,17 @@ public sealed class AlertEvaluator(IAlertLedger ledger, IOptions<AlertOptions> o
                 {
                     Episode = episode with { ResolvedAt = null, ResolvingArticleId = null },
                     Acknowledgement = existing?.Acknowledgement,
+                    Resolution = existing?.Resolution,
                 };
                 changes.Add(new AlertChange(raised, AlertEventType.Raised));
                 if (episode.IsResolved)
                 {
-                    changes.Add(new AlertChange(raised with { Episode = episode }, AlertEventType.Resolved));
+                    changes.Add(new AlertChange(raised with { Episode = episode }, raised.Resolution is null ? AlertEventType.Resolved : null));
                 }
             }
             else if (!existing.Episode.IsResolved && episode.IsResolved)
             {
-                changes.Add(new AlertChange(existing with { Episode = episode }, AlertEventType.Resolved));
+                changes.Add(new AlertChange(existing with { Episode = episode }, existing.Resolution is null ? AlertEventType.Resolved : null));
             }
             else if (!existing.Episode.SameAs(episode))
             {

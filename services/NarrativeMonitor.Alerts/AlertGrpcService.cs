@@ -37,8 +37,17 @@ public sealed class AlertGrpcService(IAlertStore store, TimeProvider time, ILogg
             throw InvalidArgument("page_token", "not a next_page_token of a previous ListAlerts response");
         }
 
+        var raisedAfter = OptionalTime(request.RaisedAfter, "raised_after");
+        var raisedBefore = OptionalTime(request.RaisedBefore, "raised_before");
+        if (raisedAfter is not null && raisedBefore is not null && raisedBefore <= raisedAfter)
+        {
+            throw InvalidArgument("raised_before", "must be later than raised_after");
+        }
+
         var page = await store.ListAsync(new AlertQuery
         {
+            RaisedAfter = raisedAfter,
+            RaisedBefore = raisedBefore,
             ClaimId = NullIfEmpty(request.ClaimId),
             SourceId = NullIfEmpty(request.SourceId),
             Kind = request.Kind == ProtoCommon.AlertKind.Unspecified ? null : (Contracts.AlertKind)request.Kind,
@@ -63,16 +72,7 @@ public sealed class AlertGrpcService(IAlertStore store, TimeProvider time, ILogg
     public override async Task<Alert> AcknowledgeAlert(AcknowledgeAlertRequest request, ServerCallContext context)
     {
         RequireId(request.Id);
-        if (string.IsNullOrWhiteSpace(request.Analyst))
-        {
-            throw InvalidArgument("analyst", "required");
-        }
-
-        if (request.Analyst.Length > MaxAnalystLength)
-        {
-            throw InvalidArgument("analyst", $"at most {MaxAnalystLength} characters");
-        }
-
+        RequireAnalyst(request.Analyst);
         if (request.Note.Length > MaxNoteLength)
         {
             throw InvalidArgument("note", $"at most {MaxNoteLength} characters");
@@ -100,6 +100,18 @@ public sealed class AlertGrpcService(IAlertStore store, TimeProvider time, ILogg
             throw InvalidArgument("cursor", "not the cursor of an AlertEvent of this service");
         }
 
+        if (!System.Enum.IsDefined(request.Kind))
+        {
+            throw InvalidArgument("kind", "unknown alert kind");
+        }
+
+        var filter = new AlertQuery
+        {
+            ClaimId = NullIfEmpty(request.ClaimId),
+            SourceId = NullIfEmpty(request.SourceId),
+            Kind = request.Kind == ProtoCommon.AlertKind.Unspecified ? null : (Contracts.AlertKind)request.Kind,
+        };
+
         var cancellationToken = context.CancellationToken;
         try
         {
@@ -117,7 +129,12 @@ public sealed class AlertGrpcService(IAlertStore store, TimeProvider time, ILogg
 
                 foreach (var appended in events)
                 {
-                    await responseStream.WriteAsync(AlertMapping.ToProto(appended), cancellationToken);
+                    // The cursor moves past filtered-out events too, so a quiet filter never re-reads them.
+                    if (filter.MatchesSubject(appended.Alert))
+                    {
+                        await responseStream.WriteAsync(AlertMapping.ToProto(appended), cancellationToken);
+                    }
+
                     cursor = appended.Cursor;
                 }
             }
@@ -125,6 +142,91 @@ public sealed class AlertGrpcService(IAlertStore store, TimeProvider time, ILogg
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The subscriber went away: the normal end of a subscription.
+        }
+    }
+
+    public override async Task<Alert> ResolveAlert(ResolveAlertRequest request, ServerCallContext context)
+    {
+        RequireId(request.Id);
+        RequireAnalyst(request.Analyst);
+        if (string.IsNullOrWhiteSpace(request.Reason))
+        {
+            throw InvalidArgument("reason", "required");
+        }
+
+        if (request.Reason.Length > MaxNoteLength)
+        {
+            throw InvalidArgument("reason", $"at most {MaxNoteLength} characters");
+        }
+
+        var result = await store.ResolveAsync(request.Id, request.Analyst.Trim(), request.Reason.Trim(), time.GetUtcNow(), context.CancellationToken);
+        switch (result.Outcome)
+        {
+            case ResolveOutcome.NotFound:
+                throw new RpcException(new Status(StatusCode.NotFound, $"id: no alert {request.Id}"));
+            case ResolveOutcome.Withdrawn:
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"id: alert {request.Id} was withdrawn"));
+            case ResolveOutcome.Resolved:
+                logger.LogInformation("Alert {AlertId} resolved by {Analyst}", request.Id, request.Analyst);
+                break;
+        }
+
+        return AlertMapping.ToProto(result.Alert!);
+    }
+
+    public override async Task<ClaimTimeline> GetClaimTimeline(GetClaimTimelineRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrWhiteSpace(request.ClaimId))
+        {
+            throw InvalidArgument("claim_id", "required");
+        }
+
+        var from = OptionalTime(request.From, "from") is { } fromTime ? DateOnly.FromDateTime(fromTime.UtcDateTime) : DateOnly.MinValue;
+        var to = OptionalTime(request.To, "to") ?? time.GetUtcNow().UtcDateTime.Date.AddDays(1);
+        if (request.From is not null && request.To is not null && to <= request.From.ToDateTimeOffset())
+        {
+            throw InvalidArgument("to", "must be later than from");
+        }
+
+        for (var i = 0; i < request.SourceIds.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(request.SourceIds[i]))
+            {
+                throw InvalidArgument($"source_ids[{i}]", "must not be empty");
+            }
+        }
+
+        var data = await store.ReadTimelineAsync(request.ClaimId, context.CancellationToken);
+        return TimelineMapping.ToProto(request.ClaimId, data, from, to, request.SourceIds.ToHashSet(StringComparer.Ordinal));
+    }
+
+    private static DateTimeOffset? OptionalTime(Timestamp? timestamp, string field)
+    {
+        if (timestamp is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return timestamp.ToDateTimeOffset();
+        }
+        catch (InvalidOperationException)
+        {
+            throw InvalidArgument(field, "not a valid timestamp");
+        }
+    }
+
+    private static void RequireAnalyst(string analyst)
+    {
+        if (string.IsNullOrWhiteSpace(analyst))
+        {
+            throw InvalidArgument("analyst", "required");
+        }
+
+        if (analyst.Length > MaxAnalystLength)
+        {
+            throw InvalidArgument("analyst", $"at most {MaxAnalystLength} characters");
         }
     }
 
@@ -162,12 +264,59 @@ public static class AlertMapping
             AcknowledgedBy = record.Acknowledgement?.Analyst ?? "",
             AcknowledgementNote = record.Acknowledgement?.Note ?? "",
             AcknowledgedAt = record.Acknowledgement is { } acknowledgement ? Timestamp.FromDateTimeOffset(acknowledgement.At) : null,
+            Explanation = ToProto(episode.Explanation ?? AlertExplanations.Fallback(episode)),
         };
         alert.Evidence.DivergingArticleIds.AddRange(episode.DivergingArticleIds);
         alert.Evidence.EvidenceSentences.AddRange(episode.EvidenceSentences);
         alert.Evidence.ConfirmingArticleIds.AddRange(episode.ConfirmingArticleIds);
+        alert.Audit.AddRange(record.Audit.Select(entry => new Proto.AlertAuditEntry
+        {
+            Type = (Proto.AlertEventType)entry.Type,
+            Actor = entry.Actor,
+            Note = entry.Note,
+            At = Timestamp.FromDateTimeOffset(entry.At),
+        }));
+        if (record.Resolution is { } resolution)
+        {
+            // The analyst resolved it first; the outlet's acknowledgement, if any came later, stays in the evidence.
+            alert.ResolvedBy = resolution.Analyst;
+            alert.ResolutionReason = resolution.Reason;
+            alert.ResolvedAt ??= Timestamp.FromDateTimeOffset(resolution.At);
+        }
+        else if (episode.IsResolved)
+        {
+            alert.ResolutionReason = AlertExplanations.ResolutionReason(episode);
+        }
+
         return alert;
     }
+
+    public static Proto.AlertExplanation ToProto(AlertExplanationRecord explanation)
+    {
+        var proto = new Proto.AlertExplanation
+        {
+            Summary = explanation.Summary,
+            ClaimStatement = explanation.ClaimStatement ?? "",
+            ClaimTopic = explanation.ClaimTopic ?? "",
+            OnTopicArticleCount = explanation.OnTopicArticleCount,
+            WindowStart = Timestamp.FromDateTimeOffset(explanation.WindowStart),
+            WindowEnd = Timestamp.FromDateTimeOffset(explanation.WindowEnd),
+        };
+        proto.ConfirmingArticles.AddRange(explanation.ConfirmingArticles.Select(ToProto));
+        proto.DivergingArticles.AddRange(explanation.DivergingArticles.Select(ToProto));
+        return proto;
+    }
+
+    private static ArticleReference ToProto(ArticleRef article) => new()
+    {
+        ArticleId = article.ArticleId,
+        SourceId = article.SourceId,
+        Url = article.Url ?? "",
+        Title = article.Title ?? "",
+        PublishedAt = Timestamp.FromDateTimeOffset(article.PublishedAt),
+        Stance = (ProtoCommon.Stance)article.Stance,
+        EvidenceSentence = article.Evidence ?? "",
+    };
 
     public static AlertEvent ToProto(AlertEventRecord record) => new()
     {
@@ -176,4 +325,53 @@ public static class AlertMapping
         Alert = ToProto(record.Alert),
         RecordedAt = Timestamp.FromDateTimeOffset(record.RecordedAt),
     };
+}
+
+public static class TimelineMapping
+{
+    /// <summary>
+    /// The claim's timeline over the days [<paramref name="from"/>, <paramref name="to"/>): sources that are not state
+    /// media first, then state outlets, each by id; per source the days with at least one article, in order.
+    /// </summary>
+    public static ClaimTimeline ToProto(string claimId, ClaimTimelineData data, DateOnly from, DateTimeOffset to, IReadOnlySet<string> sources)
+    {
+        var timeline = new ClaimTimeline { ClaimId = claimId };
+        if (DivergenceRules.Confirm(data.Confirmations, data.Rules.ConfirmationSources) is { } confirmation)
+        {
+            timeline.ConfirmedAt = Timestamp.FromDateTimeOffset(confirmation.ConfirmedAt);
+        }
+
+        var included = data.Counts.Where(c =>
+            c.Day >= from && new DateTimeOffset(c.Day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) < to &&
+            (sources.Count == 0 || sources.Contains(c.SourceId)));
+        foreach (var outlet in included
+                     .GroupBy(c => c.SourceId, StringComparer.Ordinal)
+                     .Select(g => (SourceId: g.Key, Kind: g.First().SourceKind, Counts: g.ToList()))
+                     .OrderBy(o => o.Kind == Contracts.SourceKind.StateMedia)
+                     .ThenBy(o => o.SourceId, StringComparer.Ordinal))
+        {
+            var proto = new OutletTimeline { SourceId = outlet.SourceId, SourceKind = (ProtoCommon.SourceKind)outlet.Kind };
+            foreach (var day in outlet.Counts.GroupBy(c => c.Day).OrderBy(g => g.Key))
+            {
+                var entry = new TimelineDay { Date = day.Key.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) };
+                foreach (var count in day)
+                {
+                    switch (count.Stance)
+                    {
+                        case Contracts.Stance.Acknowledges: entry.Acknowledges += count.Articles; break;
+                        case Contracts.Stance.Denies: entry.Denies += count.Articles; break;
+                        case Contracts.Stance.Deflects: entry.Deflects += count.Articles; break;
+                        case Contracts.Stance.Discusses: entry.Discusses += count.Articles; break;
+                        case Contracts.Stance.Omits: entry.Omits += count.Articles; break;
+                    }
+                }
+
+                proto.Days.Add(entry);
+            }
+
+            timeline.Outlets.Add(proto);
+        }
+
+        return timeline;
+    }
 }

@@ -53,11 +53,19 @@ public sealed partial class ClassifiedArticleEvaluator(IAlertLedger ledger, Aler
     {
         foreach (var result in article.Results)
         {
-            var rulesChanged = await ledger.RecordRulesAsync(result.ClaimId, result.Rules ?? ClaimRules.Default, cancellationToken);
+            var description = result.ClaimStatement is { Length: > 0 } statement ? new ClaimDescription(statement, result.ClaimTopic ?? "") : null;
+            var rulesChanged = await ledger.RecordRulesAsync(result.ClaimId, result.Rules ?? ClaimRules.Default, description, cancellationToken);
+            if (result.Stance != Stance.Unrelated)
+            {
+                await ledger.RecordTimelineAsync(result.ClaimId,
+                    new TimelineEntry(article.ArticleId, article.SourceId, article.SourceKind, article.PublishedAt, result.Stance), cancellationToken);
+            }
+
             if (article.SourceKind == SourceKind.StateMedia)
             {
                 await ledger.RecordObservationAsync(result.ClaimId, article.SourceId,
-                    new Observation(article.ArticleId, article.PublishedAt, result.Stance, result.Confidence, result.Evidence), cancellationToken);
+                    new Observation(article.ArticleId, article.PublishedAt, result.Stance, result.Confidence, result.Evidence,
+                        article.Url, article.Title, article.SourceName), cancellationToken);
                 if (rulesChanged)
                 {
                     outlets.AddAll(result.ClaimId, await ledger.ListOutletsAsync(result.ClaimId, cancellationToken));
@@ -72,7 +80,8 @@ public sealed partial class ClassifiedArticleEvaluator(IAlertLedger ledger, Aler
                 if (result.Stance == Stance.Acknowledges && ConfirmingSource(article) is { } confirmingSource)
                 {
                     await ledger.RecordConfirmationAsync(result.ClaimId,
-                        new Confirmation(confirmingSource, article.ArticleId, article.PublishedAt), cancellationToken);
+                        new Confirmation(confirmingSource, article.ArticleId, article.PublishedAt, article.Url, article.Title,
+                            confirmingSource == article.SourceId ? article.SourceName : null, result.Evidence, article.SourceId), cancellationToken);
                 }
 
                 outlets.AddAll(result.ClaimId, await ledger.ListOutletsAsync(result.ClaimId, cancellationToken));

@@ -25,12 +25,16 @@ public static class DivergenceRules
             .ToList();
         return earliestPerSource.Count < required
             ? null
-            : new ClaimConfirmation(earliestPerSource[^1].PublishedAt, earliestPerSource.Select(c => c.ArticleId).ToList());
+            : new ClaimConfirmation(earliestPerSource[^1].PublishedAt, earliestPerSource.Select(c => c.ArticleId).ToList())
+            {
+                Confirmations = earliestPerSource,
+            };
     }
 
-    /// <summary>The alert episodes of one state outlet on one claim.</summary>
+    /// <summary>The alert episodes of one state outlet on one claim, each with its explanation.</summary>
     public static IReadOnlyList<AlertEpisode> Derive(
-        string claimId, string sourceId, IEnumerable<Confirmation> confirmations, ClaimRules rules, IEnumerable<Observation> observations)
+        string claimId, string sourceId, IEnumerable<Confirmation> confirmations, ClaimRules rules, IEnumerable<Observation> observations,
+        ClaimDescription? description = null)
     {
         var confirmation = Confirm(confirmations, rules.ConfirmationSources);
         if (confirmation is null)
@@ -63,7 +67,11 @@ public static class DivergenceRules
                 case Stance.Deflects:
                     Join(ref deflection, AlertKind.Deflection, article);
                     break;
-                case Stance.Omits when article.PublishedAt >= confirmedAt && omission is null:
+                case Stance.Omits when article.PublishedAt >= confirmedAt && omission is not null:
+                    // Absorbed: no new episode, but the explanation counts the outlet's continued silence.
+                    omission.Absorbed.Add(article);
+                    break;
+                case Stance.Omits when article.PublishedAt >= confirmedAt:
                     omissions.Add(article);
                     omissions.RemoveAll(o => article.PublishedAt - o.PublishedAt > rules.OmissionWindow);
                     if (omissions.Count >= requiredOmissions)
@@ -95,7 +103,7 @@ public static class DivergenceRules
             // A denial or deflection the outlet took back before the claim was confirmed never became an alert.
             if (open is not null && acknowledgement.PublishedAt >= confirmedAt)
             {
-                episodes.Add(open.ToEpisode(claimId, sourceId, confirmation, acknowledgement));
+                episodes.Add(open.ToEpisode(claimId, sourceId, confirmation, description, acknowledgement));
             }
 
             open = null;
@@ -105,7 +113,7 @@ public static class DivergenceRules
         {
             if (open is not null)
             {
-                episodes.Add(open.ToEpisode(claimId, sourceId, confirmation, null));
+                episodes.Add(open.ToEpisode(claimId, sourceId, confirmation, description, null));
             }
         }
     }
@@ -129,7 +137,10 @@ public static class DivergenceRules
     {
         public List<Observation> Articles { get; } = [];
 
-        public AlertEpisode ToEpisode(string claimId, string sourceId, ClaimConfirmation confirmation, Observation? resolving) => new()
+        /// <summary>Omissions while the episode was open: not evidence of the episode, but part of its explanation.</summary>
+        public List<Observation> Absorbed { get; } = [];
+
+        public AlertEpisode ToEpisode(string claimId, string sourceId, ClaimConfirmation confirmation, ClaimDescription? description, Observation? resolving) => new()
         {
             Id = EpisodeId(claimId, sourceId, kind, opening.ArticleId),
             ClaimId = claimId,
@@ -143,6 +154,7 @@ public static class DivergenceRules
             EvidenceSentences = Articles.Select(a => a.Evidence ?? "").ToList(),
             ConfirmingArticleIds = confirmation.ConfirmingArticleIds,
             ConfirmedAt = confirmation.ConfirmedAt,
+            Explanation = AlertExplanations.Build(claimId, sourceId, kind, description, [.. Articles, .. Absorbed], confirmation.Confirmations, resolving),
         };
     }
 }

@@ -44,19 +44,52 @@ public sealed class InMemoryAlertStore : IAlertLedger, IAlertStore
         }
     }
 
-    public Task<bool> RecordRulesAsync(string claimId, ClaimRules rules, CancellationToken cancellationToken = default)
+    public Task<bool> RecordRulesAsync(string claimId, ClaimRules rules, ClaimDescription? description = null, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
             var claim = Claim(claimId);
-            if (claim.Rules == rules)
+            if (claim.Rules == rules && (description is null || claim.Description == description))
             {
                 return Task.FromResult(false);
             }
 
             claim.Rules = rules;
+            claim.Description = description ?? claim.Description;
             claim.Version++;
             return Task.FromResult(true);
+        }
+    }
+
+    public Task<bool> RecordTimelineAsync(string claimId, TimelineEntry entry, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var claim = Claim(claimId);
+            if (!claim.TimelineArticles.Add(entry.ArticleId))
+            {
+                return Task.FromResult(false);
+            }
+
+            var key = (entry.SourceId, entry.SourceKind, DateOnly.FromDateTime(entry.PublishedAt.UtcDateTime), entry.Stance);
+            claim.Timeline[key] = claim.Timeline.GetValueOrDefault(key) + 1;
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<ClaimTimelineData> ReadTimelineAsync(string claimId, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (!_claims.TryGetValue(claimId, out var claim))
+            {
+                return Task.FromResult(new ClaimTimelineData([], [], ClaimRules.Default));
+            }
+
+            return Task.FromResult(new ClaimTimelineData(
+                claim.Timeline.Select(t => new TimelineCount(t.Key.Source, t.Key.Kind, t.Key.Day, t.Key.Stance, t.Value)).ToList(),
+                claim.Confirmations.Values.ToList(),
+                claim.Rules));
         }
     }
 
@@ -84,7 +117,10 @@ public sealed class InMemoryAlertStore : IAlertLedger, IAlertStore
                 outlet?.Observations.Values.ToList() ?? [],
                 alerts,
                 claim?.Version ?? 0,
-                outlet?.Version ?? 0));
+                outlet?.Version ?? 0)
+            {
+                Description = claim?.Description,
+            });
         }
     }
 
@@ -94,10 +130,10 @@ public sealed class InMemoryAlertStore : IAlertLedger, IAlertStore
         {
             var claimVersion = _claims.TryGetValue(snapshot.ClaimId, out var claim) ? claim.Version : 0;
             var outlet = Outlet(snapshot.ClaimId, snapshot.SourceId);
-            var acknowledgedSince = changes.Any(c =>
-                snapshot.Alerts.TryGetValue(c.Alert.Id, out var seen) && seen.Acknowledgement is null &&
-                _alerts.TryGetValue(c.Alert.Id, out var now) && now.Acknowledgement is not null);
-            if (claimVersion != snapshot.ClaimVersion || outlet.Version != snapshot.OutletVersion || acknowledgedSince)
+            var analystActedSince = changes.Any(c =>
+                snapshot.Alerts.TryGetValue(c.Alert.Id, out var seen) &&
+                _alerts.TryGetValue(c.Alert.Id, out var now) && AlertAudit.ChangedSince(seen, now));
+            if (claimVersion != snapshot.ClaimVersion || outlet.Version != snapshot.OutletVersion || analystActedSince)
             {
                 return Task.FromResult<IReadOnlyList<AlertEventRecord>?>(null);
             }
@@ -106,11 +142,18 @@ public sealed class InMemoryAlertStore : IAlertLedger, IAlertStore
             var appended = new List<AlertEventRecord>();
             foreach (var change in changes)
             {
-                _alerts[change.Alert.Id] = change.Alert;
-                outlet.AlertIds.Add(change.Alert.Id);
+                var audit = _alerts.TryGetValue(change.Alert.Id, out var stored) ? stored.Audit : change.Alert.Audit;
                 if (change.Event is { } type)
                 {
-                    appended.Add(Append(type, change.Alert, recordedAt));
+                    audit = [.. audit, AlertAudit.ForChange(change, type, recordedAt)];
+                }
+
+                var alert = change.Alert with { Audit = audit };
+                _alerts[alert.Id] = alert;
+                outlet.AlertIds.Add(alert.Id);
+                if (change.Event is { } eventType)
+                {
+                    appended.Add(Append(eventType, alert, recordedAt));
                 }
             }
 
@@ -161,10 +204,44 @@ public sealed class InMemoryAlertStore : IAlertLedger, IAlertStore
                 return Task.FromResult(new AcknowledgeResult(AcknowledgeOutcome.AlreadyAcknowledged, alert, null));
             }
 
-            var acknowledged = alert with { Acknowledgement = new Acknowledgement(analyst, note, at) };
+            var acknowledged = alert with
+            {
+                Acknowledgement = new Acknowledgement(analyst, note, at),
+                Audit = [.. alert.Audit, new AlertAuditEntry(AlertEventType.Acknowledged, analyst, note, at)],
+            };
             _alerts[id] = acknowledged;
             var appended = Append(AlertEventType.Acknowledged, acknowledged, at);
             return Task.FromResult(new AcknowledgeResult(AcknowledgeOutcome.Acknowledged, acknowledged, appended));
+        }
+    }
+
+    public Task<ResolveResult> ResolveAsync(string id, string analyst, string reason, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (!_alerts.TryGetValue(id, out var alert))
+            {
+                return Task.FromResult(new ResolveResult(ResolveOutcome.NotFound, null, null));
+            }
+
+            if (alert.Withdrawn)
+            {
+                return Task.FromResult(new ResolveResult(ResolveOutcome.Withdrawn, alert, null));
+            }
+
+            if (alert.IsResolved)
+            {
+                return Task.FromResult(new ResolveResult(ResolveOutcome.AlreadyResolved, alert, null));
+            }
+
+            var resolved = alert with
+            {
+                Resolution = new AnalystResolution(analyst, reason, at),
+                Audit = [.. alert.Audit, new AlertAuditEntry(AlertEventType.Resolved, analyst, reason, at)],
+            };
+            _alerts[id] = resolved;
+            var appended = Append(AlertEventType.Resolved, resolved, at);
+            return Task.FromResult(new ResolveResult(ResolveOutcome.Resolved, resolved, appended));
         }
     }
 
@@ -255,6 +332,9 @@ public sealed class InMemoryAlertStore : IAlertLedger, IAlertStore
     {
         public long Version { get; set; }
         public ClaimRules Rules { get; set; } = ClaimRules.Default;
+        public ClaimDescription? Description { get; set; }
+        public HashSet<string> TimelineArticles { get; } = new(StringComparer.Ordinal);
+        public Dictionary<(string Source, SourceKind Kind, DateOnly Day, Stance Stance), int> Timeline { get; } = [];
         public Dictionary<string, Confirmation> Confirmations { get; } = new(StringComparer.Ordinal);
         public HashSet<string> Outlets { get; } = new(StringComparer.Ordinal);
     }

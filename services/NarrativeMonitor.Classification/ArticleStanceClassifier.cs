@@ -34,6 +34,8 @@ public sealed partial class ArticleStanceClassifier(IStanceClassifier classifier
                 Confidence = stance.Confidence,
                 Evidence = stance.Evidence,
                 Rules = claim.Rules,
+                ClaimStatement = claim.Statement,
+                ClaimTopic = claim.Topic,
             });
         }
 
@@ -53,6 +55,7 @@ public sealed partial class ArticleStanceClassifier(IStanceClassifier classifier
             NearDuplicateOf = article.NearDuplicateOf,
             NearDuplicateOfSourceId = article.NearDuplicateOfSourceId,
             NearDuplicateOfSourceKind = article.NearDuplicateOfSourceKind,
+            SourceName = article.SourceName,
         };
     }
 

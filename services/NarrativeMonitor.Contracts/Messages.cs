@@ -33,6 +33,8 @@ public sealed record ArticleIngested
     public SourceKind? NearDuplicateOfSourceKind { get; init; }
     /// <summary>Estimated Jaccard similarity of the copy's word shingles with the original's, in [0, 1].</summary>
     public double? NearDuplicateSimilarity { get; init; }
+    /// <summary>The registered name of the source (e.g. "TASS"), for explanations; null in messages from before it was added.</summary>
+    public string? SourceName { get; init; }
 }
 
 /// <summary>Published by classification with the article's stance toward every active claim it is not unrelated to.</summary>
@@ -56,6 +58,8 @@ public sealed record ArticleClassified
     public string? NearDuplicateOfSourceId { get; init; }
     /// <summary>Copied from <see cref="ArticleIngested.NearDuplicateOfSourceKind"/>.</summary>
     public SourceKind? NearDuplicateOfSourceKind { get; init; }
+    /// <summary>Copied from <see cref="ArticleIngested.SourceName"/>; null in older messages (explanations then name the source id).</summary>
+    public string? SourceName { get; init; }
 }
 
 public sealed record ClaimStanceResult
@@ -66,6 +70,13 @@ public sealed record ClaimStanceResult
     public string? Evidence { get; init; }
     /// <summary>The claim's rules as they stood when the article was classified.</summary>
     public required ClaimRules Rules { get; init; }
+    /// <summary>
+    /// The claim's statement when the article was classified, so the alert service can explain alerts without a copy of
+    /// the claims; null in older messages (explanations then name the claim id).
+    /// </summary>
+    public string? ClaimStatement { get; init; }
+    /// <summary>The claim's topic when the article was classified; null in older messages.</summary>
+    public string? ClaimTopic { get; init; }
 }
 
 /// <summary>Published by the alert service once it has evaluated every result of a classified article.</summary>

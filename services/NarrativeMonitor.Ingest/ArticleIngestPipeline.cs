@@ -376,6 +376,7 @@ public sealed partial class ArticleIngestPipeline(
             NearDuplicateOfSourceId = original?.SourceId,
             NearDuplicateOfSourceKind = original?.SourceKind,
             NearDuplicateSimilarity = original?.Similarity,
+            SourceName = article.SourceName,
         };
     }
 

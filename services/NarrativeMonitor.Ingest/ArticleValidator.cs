@@ -19,6 +19,8 @@ public sealed record NormalizedArticle
     public required string Body { get; init; }
     public string? Language { get; init; }
     public required string ContentHash { get; init; }
+    /// <summary>The registered source's name, passed on for alert explanations.</summary>
+    public string? SourceName { get; init; }
 }
 
 /// <summary>Validates and normalizes submitted articles. Pure apart from the clock.</summary>
@@ -118,6 +120,7 @@ public sealed partial class ArticleValidator(TimeProvider timeProvider)
             Body = body,
             Language = language.Length > 0 ? language.ToLowerInvariant() : source.Language,
             ContentHash = TextNormalizer.ContentHash(title, body),
+            SourceName = source.Name,
         };
     }
 

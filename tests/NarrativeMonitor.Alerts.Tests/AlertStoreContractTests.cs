@@ -307,6 +307,212 @@ public abstract class AlertStoreContractTests
         await Assert.ThrowsAsync<FormatException>(() => store.ListAsync(new AlertQuery { PageToken = "garbage!" }));
     }
 
+    [Fact]
+    public async Task Observations_and_confirmations_keep_what_explanations_need()
+    {
+        var (ledger, _) = await CreateStoreAsync();
+        var observation = new Observation("t1", Day(3), Stance.Omits, 0.8, null, "https://tass.example/t1", "Kursk: fighting goes on", "TASS");
+        var confirmation = new Confirmation("isw", "copy-1", Day(1), "https://wire.example/1", "Troops confirmed", null, "They are there.", "wire");
+
+        await ledger.RecordObservationAsync(Claim, Outlet, observation);
+        await ledger.RecordConfirmationAsync(Claim, confirmation);
+        var snapshot = await ledger.ReadAsync(Claim, Outlet);
+
+        Assert.Equal(observation, Assert.Single(snapshot.Observations));
+        Assert.Equal(confirmation, Assert.Single(snapshot.Confirmations));
+    }
+
+    [Fact]
+    public async Task A_claims_description_is_kept_and_a_change_bumps_the_claim_version()
+    {
+        var (ledger, _) = await CreateStoreAsync();
+        var description = new ClaimDescription("Troops are in Kursk", "fighting in Kursk");
+        Assert.Null((await ledger.ReadAsync(Claim, Outlet)).Description);
+
+        Assert.True(await ledger.RecordRulesAsync(Claim, ClaimRules.Default, description));
+        var version = (await ledger.ReadAsync(Claim, Outlet)).ClaimVersion;
+        Assert.False(await ledger.RecordRulesAsync(Claim, ClaimRules.Default, description with { }));
+        Assert.False(await ledger.RecordRulesAsync(Claim, ClaimRules.Default));
+        Assert.Equal(description, (await ledger.ReadAsync(Claim, Outlet)).Description);
+        Assert.Equal(version, (await ledger.ReadAsync(Claim, Outlet)).ClaimVersion);
+
+        Assert.True(await ledger.RecordRulesAsync(Claim, ClaimRules.Default, description with { Topic = "the war" }));
+        var changed = await ledger.ReadAsync(Claim, Outlet);
+        Assert.Equal("the war", changed.Description!.Topic);
+        Assert.True(changed.ClaimVersion > version);
+        Assert.Null((await ledger.ReadAsync("other-claim", Outlet)).Description);
+    }
+
+    [Fact]
+    public async Task Commits_append_a_system_audit_entry_per_event_and_events_carry_the_trail()
+    {
+        var (ledger, store) = await CreateStoreAsync();
+        var open = Alert("t1", 3);
+        var resolved = open with { Episode = open.Episode with { ResolvedAt = Day(4), ResolvingArticleId = "t2" } };
+
+        var events = await ledger.CommitAsync(await ledger.ReadAsync(Claim, Outlet),
+            [new(open, AlertEventType.Raised, "raised for a test"), new(resolved, AlertEventType.Resolved), new(resolved, null)], Now);
+
+        Assert.Equal([AlertEventType.Raised], events![0].Alert.Audit.Select(a => a.Type));
+        Assert.Equal([AlertEventType.Raised, AlertEventType.Resolved], events[1].Alert.Audit.Select(a => a.Type));
+        var stored = (await store.GetAsync(open.Id))!;
+        Assert.Equal(
+            [new AlertAuditEntry(AlertEventType.Raised, AlertAudit.SystemActor, "raised for a test", Now),
+             new AlertAuditEntry(AlertEventType.Resolved, AlertAudit.SystemActor, AlertExplanations.ResolutionReason(resolved.Episode), Now)],
+            stored.Audit);
+        Assert.Contains("t2", stored.Audit[1].Note);
+        Assert.Equal(stored.Audit, (await store.ReadEventsAsync(null, 10))[1].Alert.Audit);
+        Assert.Equal(stored.Audit, (await ledger.ReadAsync(Claim, Outlet)).Alerts[open.Id].Audit);
+    }
+
+    [Fact]
+    public async Task Acknowledging_and_resolving_append_the_analysts_audit_entries_in_order()
+    {
+        var (ledger, store) = await CreateStoreAsync();
+        var alert = Alert("t1", 3);
+        await ledger.CommitAsync(await ledger.ReadAsync(Claim, Outlet), [new(alert, AlertEventType.Raised)], Now);
+
+        await store.AcknowledgeAsync(alert.Id, "ana", "looking", Now.AddHours(1));
+        var first = await store.ResolveAsync(alert.Id, "bob", "false positive: satire", Now.AddHours(2));
+        var again = await store.ResolveAsync(alert.Id, "carol", "again", Now.AddHours(3));
+
+        Assert.Equal(ResolveOutcome.Resolved, first.Outcome);
+        Assert.Equal(AlertState.Resolved, first.Alert!.State);
+        Assert.Equal(new AnalystResolution("bob", "false positive: satire", Now.AddHours(2)), first.Alert.Resolution);
+        Assert.Equal(ResolveOutcome.AlreadyResolved, again.Outcome);
+        Assert.Null(again.Event);
+        Assert.Equal("bob", again.Alert!.Resolution!.Analyst);
+        var stored = (await store.GetAsync(alert.Id))!;
+        Assert.Equal(AlertState.Resolved, stored.State);
+        Assert.Equal(
+            [(AlertEventType.Raised, AlertAudit.SystemActor), (AlertEventType.Acknowledged, "ana"), (AlertEventType.Resolved, "bob")],
+            stored.Audit.Select(a => (a.Type, a.Actor)));
+        Assert.Equal(new AlertAuditEntry(AlertEventType.Resolved, "bob", "false positive: satire", Now.AddHours(2)), stored.Audit[2]);
+        var events = await store.ReadEventsAsync(null, 100);
+        Assert.Equal([AlertEventType.Raised, AlertEventType.Acknowledged, AlertEventType.Resolved], events.Select(e => e.Type));
+        Assert.Equal(first.Event, events[2], EventComparer.Instance);
+        Assert.Equal(stored.Audit, events[2].Alert.Audit);
+        Assert.Equal("bob", events[2].Alert.Resolution!.Analyst);
+    }
+
+    [Fact]
+    public async Task Resolving_an_unknown_withdrawn_or_already_resolved_alert_changes_nothing()
+    {
+        var (ledger, store) = await CreateStoreAsync();
+        var withdrawn = Alert("t1", 3);
+        var resolvedByOutlet = Alert("t5", 4, AlertKind.Deflection);
+        resolvedByOutlet = resolvedByOutlet with { Episode = resolvedByOutlet.Episode with { ResolvedAt = Day(5), ResolvingArticleId = "t6" } };
+        await ledger.CommitAsync(await ledger.ReadAsync(Claim, Outlet),
+            [new(withdrawn with { Withdrawn = true }, AlertEventType.Withdrawn), new(resolvedByOutlet, AlertEventType.Resolved)], Now);
+
+        Assert.Equal(ResolveOutcome.NotFound, (await store.ResolveAsync("al-unknown", "ana", "why", Now)).Outcome);
+        Assert.Equal(ResolveOutcome.Withdrawn, (await store.ResolveAsync(withdrawn.Id, "ana", "why", Now)).Outcome);
+        var already = await store.ResolveAsync(resolvedByOutlet.Id, "ana", "why", Now);
+        Assert.Equal(ResolveOutcome.AlreadyResolved, already.Outcome);
+        Assert.Null(already.Alert!.Resolution);
+        Assert.Equal(2, (await store.ReadEventsAsync(null, 100)).Count);
+    }
+
+    [Fact]
+    public async Task Commit_fails_when_an_analyst_resolved_a_changed_alert_since_the_snapshot()
+    {
+        var (ledger, store) = await CreateStoreAsync();
+        var alert = Alert("t1", 3);
+        Assert.NotNull(await ledger.CommitAsync(await ledger.ReadAsync(Claim, Outlet), [new(alert, AlertEventType.Raised)], Now));
+        await store.AcknowledgeAsync(alert.Id, "ana", "", Now);
+        var snapshot = await ledger.ReadAsync(Claim, Outlet);
+        await store.ResolveAsync(alert.Id, "bob", "checked by phone", Now);
+
+        var changed = snapshot.Alerts[alert.Id] with { Episode = alert.Episode with { EvidenceSentences = ["other"] } };
+        Assert.Null(await ledger.CommitAsync(snapshot, [new(changed, null)], Now));
+
+        var retried = await ledger.ReadAsync(Claim, Outlet);
+        Assert.NotNull(await ledger.CommitAsync(retried, [new(retried.Alerts[alert.Id] with { Episode = changed.Episode }, null)], Now));
+        var stored = (await store.GetAsync(alert.Id))!;
+        Assert.Equal("bob", stored.Resolution?.Analyst);
+        Assert.Equal(["other"], stored.Episode.EvidenceSentences);
+        Assert.Equal(3, stored.Audit.Count);
+    }
+
+    [Fact]
+    public async Task Concurrent_analysts_resolve_an_alert_once()
+    {
+        var (ledger, store) = await CreateStoreAsync();
+        var alert = Alert("t1", 3);
+        await ledger.CommitAsync(await ledger.ReadAsync(Claim, Outlet), [new(alert, AlertEventType.Raised)], Now);
+
+        var acknowledging = Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(() => store.AcknowledgeAsync(alert.Id, $"ack-{i}", "", Now))));
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(() => store.ResolveAsync(alert.Id, $"analyst-{i}", "done", Now))));
+        await acknowledging;
+
+        Assert.Single(results, r => r.Outcome == ResolveOutcome.Resolved);
+        var stored = (await store.GetAsync(alert.Id))!;
+        Assert.Single(stored.Audit, a => a.Type == AlertEventType.Resolved);
+        Assert.Single(stored.Audit, a => a.Type == AlertEventType.Acknowledged);
+        Assert.Equal(3, (await store.ReadEventsAsync(null, 100)).Count);
+    }
+
+    [Fact]
+    public async Task Listing_filters_by_raised_time_after_inclusive_before_exclusive_and_pages()
+    {
+        var (ledger, store) = await CreateStoreAsync();
+        var alerts = Enumerable.Range(1, 6).Select(day => Alert($"t{day}", day)).ToList();
+        await ledger.CommitAsync(await ledger.ReadAsync(Claim, Outlet), alerts.Select(a => new AlertChange(a, AlertEventType.Raised)).ToList(), Now);
+
+        var window = await store.ListAsync(new AlertQuery { RaisedAfter = Day(2), RaisedBefore = Day(5) });
+        var after = await store.ListAsync(new AlertQuery { RaisedAfter = Day(5.5) });
+        var before = await store.ListAsync(new AlertQuery { RaisedBefore = Day(2) });
+
+        Assert.Equal([alerts[3].Id, alerts[2].Id, alerts[1].Id], window.Alerts.Select(a => a.Id));
+        Assert.Equal([alerts[5].Id], after.Alerts.Select(a => a.Id));
+        Assert.Equal([alerts[0].Id], before.Alerts.Select(a => a.Id));
+        var firstPage = await store.ListAsync(new AlertQuery { RaisedAfter = Day(2), RaisedBefore = Day(5), PageSize = 2 });
+        var secondPage = await store.ListAsync(new AlertQuery { RaisedAfter = Day(2), RaisedBefore = Day(5), PageSize = 2, PageToken = firstPage.NextPageToken });
+        Assert.Equal(window.Alerts.Select(a => a.Id), firstPage.Alerts.Concat(secondPage.Alerts).Select(a => a.Id));
+        Assert.Null(secondPage.NextPageToken);
+    }
+
+    [Fact]
+    public async Task The_timeline_counts_each_article_once_per_source_day_and_stance()
+    {
+        var (ledger, store) = await CreateStoreAsync();
+        TimelineEntry[] entries =
+        [
+            new("a1", "tass", SourceKind.StateMedia, Day(1.1), Stance.Omits),
+            new("a2", "tass", SourceKind.StateMedia, Day(1.9), Stance.Omits),
+            new("a3", "tass", SourceKind.StateMedia, Day(1.5), Stance.Denies),
+            new("a4", "tass", SourceKind.StateMedia, Day(2.2), Stance.Omits),
+            new("b1", "isw", SourceKind.Analysis, Day(1.2), Stance.Acknowledges),
+            new("b|2", "odd|source", SourceKind.Wire, Day(3), Stance.Discusses),
+        ];
+        foreach (var entry in entries)
+        {
+            Assert.True(await ledger.RecordTimelineAsync(Claim, entry));
+        }
+
+        Assert.False(await ledger.RecordTimelineAsync(Claim, entries[0] with { Stance = Stance.Acknowledges }));
+        await ledger.RecordTimelineAsync("other-claim", entries[0]);
+        await ledger.RecordConfirmationAsync(Claim, Ack("isw", "b1", 1.2));
+        await ledger.RecordRulesAsync(Claim, ClaimRules.Default with { ConfirmationSources = 1 });
+
+        var data = await store.ReadTimelineAsync(Claim);
+
+        var day1 = DateOnly.FromDateTime(Day(1).UtcDateTime);
+        Assert.Equal(
+            new[]
+            {
+                new TimelineCount("isw", SourceKind.Analysis, day1, Stance.Acknowledges, 1),
+                new TimelineCount("odd|source", SourceKind.Wire, day1.AddDays(2), Stance.Discusses, 1),
+                new TimelineCount("tass", SourceKind.StateMedia, day1, Stance.Denies, 1),
+                new TimelineCount("tass", SourceKind.StateMedia, day1, Stance.Omits, 2),
+                new TimelineCount("tass", SourceKind.StateMedia, day1.AddDays(1), Stance.Omits, 1),
+            },
+            data.Counts.OrderBy(c => c.SourceId, StringComparer.Ordinal).ThenBy(c => c.Day).ThenBy(c => c.Stance));
+        Assert.Equal([Ack("isw", "b1", 1.2)], data.Confirmations);
+        Assert.Equal(1, data.Rules.ConfirmationSources);
+        Assert.Empty((await store.ReadTimelineAsync("unknown-claim")).Counts);
+    }
+
     protected static AlertRecord Alert(string openingArticle, double raisedDay, AlertKind kind = AlertKind.Denial, string claim = Claim, string source = Outlet) => new()
     {
         Episode = new AlertEpisode

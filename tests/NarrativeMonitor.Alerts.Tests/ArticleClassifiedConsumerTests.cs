@@ -118,6 +118,52 @@ public sealed class ArticleClassifiedConsumerTests : IAsyncLifetime
         Assert.Single(_harness.Published.Select<DivergenceAlertRaised>());
     }
 
+    [Fact]
+    public async Task Messages_with_the_claims_words_and_source_names_give_a_named_explanation_and_count_in_the_timeline()
+    {
+        var description = (Statement: "North Korean troops fight in Kursk", Topic: "fighting in Kursk");
+        ArticleClassified Named(string id, string source, SourceKind kind, string name, double day, Stance stance)
+        {
+            var message = Classified(id, source, kind, day, stance);
+            return message with
+            {
+                SourceName = name,
+                Results = [message.Results[0] with { ClaimStatement = description.Statement, ClaimTopic = description.Topic }],
+            };
+        }
+
+        await PublishAndWaitAsync(
+            Named("isw-1", "isw", SourceKind.Analysis, "Institute for the Study of War (ISW)", 1, Stance.Acknowledges),
+            Named("reuters-1", "reuters", SourceKind.Wire, "Reuters", 2, Stance.Acknowledges),
+            Named("reuters-2", "reuters", SourceKind.Wire, "Reuters", 2.5, Stance.Discusses),
+            Named("tass-1", "tass", SourceKind.StateMedia, "TASS", 3, Stance.Deflects));
+
+        var alert = Assert.Single((await _store.ListAsync(new AlertQuery())).Alerts);
+        Assert.Equal(
+            "TASS declined to confirm or deny that North Korean troops fight in Kursk in an article published on 4 Dec 2024 " +
+            "(\"sentence of tass-1\"), after ISW (2 Dec 2024) and Reuters (3 Dec 2024) confirmed it.",
+            alert.Episode.Explanation!.Summary);
+        var diverging = Assert.Single(alert.Episode.Explanation.DivergingArticles);
+        Assert.Equal(("https://example.org/tass-1", "title of tass-1"), (diverging.Url, diverging.Title));
+        Assert.Equal(["https://example.org/isw-1", "https://example.org/reuters-1"], alert.Episode.Explanation.ConfirmingArticles.Select(a => a.Url));
+        var timeline = await _store.ReadTimelineAsync(Claim);
+        Assert.Equal(4, timeline.Counts.Sum(c => c.Articles));
+        Assert.Equal(1, Assert.Single(timeline.Counts, c => c.SourceId == "reuters" && c.Stance == Stance.Discusses).Articles);
+    }
+
+    [Fact]
+    public async Task Messages_from_before_explanations_still_raise_alerts_explained_with_ids()
+    {
+        await PublishAndWaitAsync(Classified("isw-1", "isw", SourceKind.Analysis, 1, Stance.Acknowledges),
+            Classified("reuters-1", "reuters", SourceKind.Wire, 2, Stance.Acknowledges),
+            Classified("tass-1", "tass", SourceKind.StateMedia, 3, Stance.Denies));
+
+        var alert = Assert.Single((await _store.ListAsync(new AlertQuery())).Alerts);
+        Assert.StartsWith("tass denied claim claim-kursk in an article published on 4 Dec 2024", alert.Episode.Explanation!.Summary);
+        Assert.EndsWith("after isw (2 Dec 2024) and reuters (3 Dec 2024) confirmed it.", alert.Episode.Explanation.Summary);
+        Assert.Null(alert.Episode.Explanation.ClaimStatement);
+    }
+
     private ArticleEvaluated LastEvaluated(string articleId) =>
         _harness.Published.Select<ArticleEvaluated>().Last(m => m.Context.Message.ArticleId == articleId).Context.Message;
 

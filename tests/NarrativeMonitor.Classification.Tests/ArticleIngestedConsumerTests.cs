@@ -100,6 +100,7 @@ public sealed class ArticleIngestedConsumerTests : IAsyncLifetime
         Assert.Equal(Claims.DprkTroops.Id, result.ClaimId);
         Assert.Equal(Stance.Deflects, result.Stance);
         Assert.Equal(rules, result.Rules);
+        Assert.Equal((Claims.DprkTroops.Statement, Claims.DprkTroops.Topic), (result.ClaimStatement, result.ClaimTopic));
         Assert.Contains("nothing to say", result.Evidence);
     }
 

@@ -63,6 +63,7 @@ public abstract class LanguageAndNearDuplicateIngestTests : IAsyncLifetime
 
         var message = Published(result.ArticleId!);
         Assert.Equal("uk", message.Language);
+        Assert.Equal("Ukrinform", message.SourceName);
         Assert.Equal("ru", message.DetectedLanguage);
         Assert.True(message.LanguageConfidence >= 0.8, $"confidence {message.LanguageConfidence}");
         Assert.Null(message.NearDuplicateOf);

@@ -23,9 +23,14 @@ namespace NarrativeMonitor.IntegrationTests;
 public sealed class PipelineCluster : IAsyncDisposable
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<HostedService, WebApplicationBuilder>? _configure;
     private readonly List<GrpcChannel> _channels = [];
 
-    private PipelineCluster(Dictionary<string, string?> settings) => _settings = settings;
+    private PipelineCluster(Dictionary<string, string?> settings, Action<HostedService, WebApplicationBuilder>? configure)
+    {
+        _settings = settings;
+        _configure = configure;
+    }
 
     public WebApplication Ingest { get; private set; } = null!;
     public WebApplication Classification { get; private set; } = null!;
@@ -45,10 +50,11 @@ public sealed class PipelineCluster : IAsyncDisposable
     public ClassificationService.ClassificationServiceClient ClassificationClient => new(Channel(ClassificationAddress));
     public AlertService.AlertServiceClient AlertsClient => new(Channel(AlertsAddress));
 
-    public static async Task<PipelineCluster> StartAsync(RedisFixture redis, RabbitMqFixture rabbit)
+    /// <param name="configure">Last word on each service's builder, e.g. a classifier that answers with hand labels.</param>
+    public static async Task<PipelineCluster> StartAsync(RedisFixture redis, RabbitMqFixture rabbit, Action<HostedService, WebApplicationBuilder>? configure = null)
     {
         var prefix = RabbitMqFixture.UniquePrefix();
-        var cluster = new PipelineCluster(ServiceHosts.Distributed(redis.ConnectionString, rabbit.AmqpUri, prefix))
+        var cluster = new PipelineCluster(ServiceHosts.Distributed(redis.ConnectionString, rabbit.AmqpUri, prefix), configure)
         {
             Prefix = prefix,
             RabbitMq = rabbit.AmqpUri,
@@ -72,7 +78,7 @@ public sealed class PipelineCluster : IAsyncDisposable
 
     private async Task<WebApplication> StartServiceAsync(HostedService service)
     {
-        var app = ServiceHosts.Build(service, _settings);
+        var app = ServiceHosts.Build(service, _settings, builder => _configure?.Invoke(service, builder));
         await app.StartAsync();
         return app;
     }
