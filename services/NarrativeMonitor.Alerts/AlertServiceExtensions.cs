@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using NarrativeMonitor.Alerts.Webhooks;
 using NarrativeMonitor.ServiceDefaults;
 
 namespace NarrativeMonitor.Alerts;
@@ -18,6 +19,7 @@ public static class AlertServiceExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AlertEvaluator>();
         builder.Services.AddSingleton<ClassifiedArticleEvaluator>();
+        builder.AddWebhookServices();
         return builder;
     }
 
@@ -31,6 +33,7 @@ public static class AlertServiceExtensions
     public static IEndpointRouteBuilder MapAlertEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGrpcService<AlertGrpcService>();
+        app.MapWebhookEndpoints();
         return app;
     }
 }
