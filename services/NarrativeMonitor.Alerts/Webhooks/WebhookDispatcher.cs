@@ -33,6 +33,7 @@ public sealed partial class WebhookDispatcher(
     private readonly WebhookBackoff _backoff = new(options.Value.BackoffBase, options.Value.BackoffMax);
     private readonly ConcurrentDictionary<string, (string WebhookId, Task<bool> Attempt)> _inFlight = new(StringComparer.Ordinal);
     private DateTimeOffset _nextPurge = DateTimeOffset.MinValue;
+    private TaskCompletionSource _attemptFinished = NewSignal();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -46,6 +47,8 @@ public sealed partial class WebhookDispatcher(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                // Taken before the round, so an attempt that ends during it still wakes the next one.
+                var attemptFinished = Volatile.Read(ref _attemptFinished).Task;
                 try
                 {
                     await FanOutAsync(stoppingToken);
@@ -61,7 +64,10 @@ public sealed partial class WebhookDispatcher(
                     LogRoundFailed(ex);
                 }
 
-                await Task.Delay(_options.PollInterval, timeProvider, stoppingToken);
+                // A finished attempt frees a slot: start the webhook's next due delivery now rather than at the next tick.
+                using var tick = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                await Task.WhenAny(Task.Delay(_options.PollInterval, timeProvider, tick.Token), attemptFinished);
+                await tick.CancelAsync();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -219,25 +225,32 @@ public sealed partial class WebhookDispatcher(
 
     private async Task RunAttemptAsync(string deliveryId, TaskCompletionSource<bool> completion, CancellationToken cancellationToken)
     {
+        var attempted = false;
         try
         {
             await Task.Yield();
-            completion.TrySetResult(await AttemptIfDueAsync(deliveryId, cancellationToken));
+            attempted = await AttemptIfDueAsync(deliveryId, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            completion.TrySetResult(false);
         }
         catch (Exception ex)
         {
             LogAttemptCrashed(ex, deliveryId);
-            completion.TrySetResult(false);
         }
         finally
         {
             _inFlight.TryRemove(deliveryId, out _);
+            completion.TrySetResult(attempted);
+            // Only a real attempt wakes the loop: one that found the lease taken would find it taken again at once.
+            if (attempted)
+            {
+                Interlocked.Exchange(ref _attemptFinished, NewSignal()).TrySetResult();
+            }
         }
     }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private async Task<bool> AttemptIfDueAsync(string deliveryId, CancellationToken cancellationToken)
     {
