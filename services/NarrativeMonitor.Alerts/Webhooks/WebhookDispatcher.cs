@@ -26,6 +26,8 @@ public sealed partial class WebhookDispatcher(
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
     private const int EventBatch = 256;
+    /// <summary>Deliveries written in one fan-out transaction, at most (an event's deliveries are never split).</summary>
+    private const int DeliveriesPerCommit = 1_000;
     private const int PurgeBatch = 1_000;
     private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(5);
 
@@ -106,8 +108,17 @@ public sealed partial class WebhookDispatcher(
             var webhooks = await store.ListAsync(cancellationToken);
             var now = timeProvider.GetUtcNow();
             var deliveries = new List<NewDelivery>();
+            var upTo = events[^1].Cursor;
+            var consumed = 0;
             foreach (var alertEvent in events)
             {
+                if (deliveries.Count >= DeliveriesPerCommit)
+                {
+                    break;
+                }
+
+                upTo = alertEvent.Cursor;
+                consumed++;
                 foreach (var webhook in webhooks.Where(w => w.Filter.Matches(alertEvent)))
                 {
                     deliveries.Add(new NewDelivery(
@@ -127,14 +138,14 @@ public sealed partial class WebhookDispatcher(
             }
 
             // With no webhooks at all, skip straight to the newest event instead of reading the log batch by batch.
-            var newCursor = webhooks.Count == 0 ? latest : events[^1].Cursor;
+            var newCursor = webhooks.Count == 0 ? latest : upTo;
             if (await store.EnqueueAsync(cursor, newCursor, deliveries, cancellationToken))
             {
                 created += deliveries.Count;
                 cursor = newCursor;
                 if (deliveries.Count > 0)
                 {
-                    LogFannedOut(events.Count, deliveries.Count, newCursor);
+                    LogFannedOut(consumed, deliveries.Count, newCursor);
                 }
             }
             else

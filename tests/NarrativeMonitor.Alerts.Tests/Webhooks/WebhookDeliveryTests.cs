@@ -413,6 +413,32 @@ public abstract class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_large_backlog_is_fanned_out_in_several_commits_without_losing_or_repeating_a_delivery()
+    {
+        var host = NewHost();
+        var webhookIds = new List<string>();
+        for (var w = 0; w < 3; w++)
+        {
+            webhookIds.Add((await host.CreateWebhookAsync(Receiver.Url($"/bulk-{w}"))).Id);
+        }
+
+        for (var i = 0; i < 400; i++)
+        {
+            await host.RaiseAsync($"al-{i}", sourceId: $"outlet-{i % 9}");
+        }
+
+        Assert.Equal(1_200, await host.Dispatcher.FanOutAsync());
+        Assert.Equal(0, await host.Dispatcher.FanOutAsync());
+        foreach (var webhookId in webhookIds)
+        {
+            var page = await host.ListDeliveriesAsync(webhookId, pageSize: 1_000);
+            Assert.Equal(400, page.Deliveries.Select(d => d.AlertId).Distinct().Count());
+            Assert.Equal(400, page.Deliveries.Count);
+            Assert.All(page.Deliveries, d => Assert.Equal(Proto.DeliveryStatus.Pending, d.Status));
+        }
+    }
+
+    [Fact]
     public async Task Registered_webhooks_are_listed_without_their_secret()
     {
         var host = NewHost();
