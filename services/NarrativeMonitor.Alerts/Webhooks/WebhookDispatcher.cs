@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
+using NarrativeMonitor.ServiceDefaults;
 
 namespace NarrativeMonitor.Alerts.Webhooks;
 
@@ -30,6 +32,8 @@ public sealed partial class WebhookDispatcher(
     private const int DeliveriesPerCommit = 1_000;
     private const int PurgeBatch = 1_000;
     private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(5);
+    private static readonly Counter<long> Attempts = Telemetry.Meter.CreateCounter<long>(
+        "nm.alerts.webhooks.attempts", "{attempt}", "Webhook delivery attempts, by outcome (delivered, retry, failed).");
 
     private readonly WebhookOptions _options = options.Value;
     private readonly WebhookBackoff _backoff = new(options.Value.BackoffBase, options.Value.BackoffMax);
@@ -293,6 +297,12 @@ public sealed partial class WebhookDispatcher(
             var outcome = Outcome(delivery, result, startedAt, timeProvider.GetUtcNow());
             // Saved even when shutting down: the receiver has had this attempt.
             await store.SaveDeliveryAsync(outcome, CancellationToken.None);
+            Attempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome.Status switch
+            {
+                DeliveryStatus.Delivered => "delivered",
+                DeliveryStatus.Failed => "failed",
+                _ => "retry",
+            }));
             switch (outcome.Status)
             {
                 case DeliveryStatus.Delivered:

@@ -299,6 +299,31 @@ public abstract class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Honors_retry_after_given_as_a_date_within_the_maximum_backoff()
+    {
+        var host = NewHost(new Dictionary<string, string?> { ["Webhooks:BackoffBase"] = "00:00:01", ["Webhooks:BackoffMax"] = "00:10:00" });
+        Receiver.Map("/later", (context, call) =>
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = (call == 1 ? WebhookHost.Now.AddMinutes(5) : WebhookHost.Now.AddDays(1)).ToString("R", CultureInfo.InvariantCulture);
+            return Task.CompletedTask;
+        });
+        var webhook = await host.CreateWebhookAsync(Receiver.Url("/later"));
+        await host.RaiseAsync("al-later");
+        await host.Dispatcher.FanOutAsync();
+
+        Assert.Equal(1, await host.Dispatcher.DeliverDueAsync());
+        var first = await host.DeliveryAsync(webhook.Id);
+        Assert.Equal(WebhookHost.Now.AddMinutes(5), first.NextAttemptAt.ToDateTimeOffset());
+
+        // A date further away than Webhooks:BackoffMax is capped at it.
+        Clock.Now = WebhookHost.Now.AddMinutes(5);
+        Assert.Equal(1, await host.Dispatcher.DeliverDueAsync());
+        var second = await host.DeliveryAsync(webhook.Id);
+        Assert.Equal(Clock.GetUtcNow().AddMinutes(10), second.NextAttemptAt.ToDateTimeOffset());
+    }
+
+    [Fact]
     public async Task A_dead_receiver_holds_at_most_its_share_of_slots_and_times_out()
     {
         var host = NewHost(new Dictionary<string, string?>
