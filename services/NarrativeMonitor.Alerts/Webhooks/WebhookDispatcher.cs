@@ -100,15 +100,28 @@ public sealed partial class WebhookDispatcher(
         var created = 0;
         while (true)
         {
-            // Read events before listing webhooks: a webhook registered after the listing only misses events that
-            // happened before it existed.
+            // Every event up to `latest` happened before this listing: with no webhook listed, none is owed to anybody,
+            // and the log need not be read at all.
             var latest = await alerts.LatestCursorAsync(cancellationToken);
+            if ((await store.ListAsync(cancellationToken)).Count == 0)
+            {
+                if (latest == cursor || await store.EnqueueAsync(cursor, latest, [], cancellationToken))
+                {
+                    return created;
+                }
+
+                cursor = await store.GetCursorAsync(cancellationToken) ?? cursor;
+                continue;
+            }
+
             var events = await alerts.ReadEventsAsync(cursor, EventBatch, cancellationToken);
             if (events.Count == 0)
             {
                 return created;
             }
 
+            // Listed after reading the events: a webhook registered after this listing misses only events that
+            // happened before it existed.
             var webhooks = await store.ListAsync(cancellationToken);
             var now = timeProvider.GetUtcNow();
             var deliveries = new List<NewDelivery>();
@@ -141,15 +154,13 @@ public sealed partial class WebhookDispatcher(
                 }
             }
 
-            // With no webhooks at all, skip straight to the newest event instead of reading the log batch by batch.
-            var newCursor = webhooks.Count == 0 ? latest : upTo;
-            if (await store.EnqueueAsync(cursor, newCursor, deliveries, cancellationToken))
+            if (await store.EnqueueAsync(cursor, upTo, deliveries, cancellationToken))
             {
                 created += deliveries.Count;
-                cursor = newCursor;
+                cursor = upTo;
                 if (deliveries.Count > 0)
                 {
-                    LogFannedOut(consumed, deliveries.Count, newCursor);
+                    LogFannedOut(consumed, deliveries.Count, upTo);
                 }
             }
             else

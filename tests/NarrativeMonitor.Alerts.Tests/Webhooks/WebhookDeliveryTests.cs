@@ -86,6 +86,23 @@ public abstract class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Events_from_before_any_webhook_existed_are_skipped_not_delivered_later()
+    {
+        var host = NewHost();
+        Assert.Equal(0, await host.Dispatcher.FanOutAsync());
+        await host.RaiseAsync("al-unwatched");
+        Assert.Equal(0, await host.Dispatcher.FanOutAsync());
+
+        var webhook = await host.CreateWebhookAsync(Receiver.Url("/late"));
+        await host.RaiseAsync("al-watched");
+        Assert.Equal(1, await host.Dispatcher.FanOutAsync());
+        Assert.Equal(1, await host.Dispatcher.DeliverDueAsync());
+
+        Assert.Equal(["al-watched"], Receiver.At("/late").Select(r => JsonParser.Default.Parse<Proto.AlertEvent>(r.Body).Alert.Id));
+        Assert.Equal("al-watched", (await host.DeliveryAsync(webhook.Id)).AlertId);
+    }
+
+    [Fact]
     public async Task Slack_format_posts_a_text_line_and_blocks()
     {
         var host = NewHost();
