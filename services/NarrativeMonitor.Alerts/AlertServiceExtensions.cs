@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using NarrativeMonitor.Alerts.Webhooks;
 using NarrativeMonitor.ServiceDefaults;
 
 namespace NarrativeMonitor.Alerts;
@@ -19,6 +20,7 @@ public static class AlertServiceExtensions
         builder.Services.AddSingleton<AlertEvaluator>();
         builder.Services.AddSingleton<ClassifiedArticleEvaluator>();
         builder.Services.AddHostedService<AlertEventRetention>();
+        builder.AddWebhookServices();
         return builder;
     }
 
@@ -32,6 +34,7 @@ public static class AlertServiceExtensions
     public static IEndpointRouteBuilder MapAlertEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGrpcService<AlertGrpcService>();
+        app.MapWebhookEndpoints();
         return app;
     }
 }
