@@ -5,6 +5,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NarrativeMonitor.Classification;
+using NarrativeMonitor.Classifier;
+using NarrativeMonitor.Cli.Client;
+using NarrativeMonitor.Cli.Replay;
 using NarrativeMonitor.Protos.Alerts.V1;
 using NarrativeMonitor.Protos.Classification.V1;
 using NarrativeMonitor.Protos.Ingest.V1;
@@ -20,10 +23,23 @@ public static class CliCommands
         var root = new RootCommand("NarrativeMonitor: finds where state media deny, deflect or omit confirmed facts.");
         root.Subcommands.Add(Serve());
         root.Subcommands.Add(Replay());
+        foreach (var client in new[] { SourceCommands.Build(), FeedCommands.Build(), ClaimCommands.Build(), IngestCommand.Build(), AlertCommands.Build(), TimelineCommand.Build() })
+        {
+            root.Subcommands.Add(client);
+        }
+
         root.Subcommands.Add(EvaluateCorpus());
         root.Subcommands.Add(StanceModelCommands.Train());
         root.Subcommands.Add(StanceModelCommands.Evaluate());
         return root;
+    }
+
+    /// <summary>Parses and runs a command line; a command line that does not parse exits with <see cref="ExitCodes.Usage"/>.</summary>
+    public static async Task<int> RunAsync(string[] args, InvocationConfiguration? configuration = null, CancellationToken cancellationToken = default)
+    {
+        var parse = Build().Parse(args);
+        var exitCode = await parse.InvokeAsync(configuration, cancellationToken);
+        return parse.Errors.Count > 0 ? ExitCodes.Usage : exitCode;
     }
 
     private static Command Serve()
@@ -45,6 +61,10 @@ public static class CliCommands
     {
         var corpus = new Argument<DirectoryInfo>("corpus-dir") { Description = "Corpus folder: sources.json, claims.json, articles.jsonl" };
         var output = new Option<FileInfo?>("--out") { Description = "Write the alerts here as JSON lines" };
+        var expected = new Option<FileInfo?>("--expected") { Description = "Compare the alerts with these expected alerts (expected-alerts.json): precision, recall, timing error" };
+        var rules = new Option<string[]>("--rule") { Description = RuleOverrides.Help + "; overrides every claim's own rules for this replay" };
+        var labels = new Option<bool>("--labels") { Description = "Classify with the corpus's hand labels (labels.jsonl) instead of the classifier: evaluates the rules alone (embedded only)" };
+        var json = new Option<bool>("--json") { Description = "Write one JSON document: counts, errors, alerts and the evaluation" };
         var ingest = new Option<string?>("--ingest") { Description = "gRPC address of a running ingest service (distributed replay)" };
         var classification = new Option<string?>("--classification") { Description = "gRPC address of a running classification service" };
         var alerts = new Option<string?>("--alerts") { Description = "gRPC address of a running alert service" };
@@ -52,29 +72,53 @@ public static class CliCommands
         var prefix = new Option<string>("--entity-prefix") { Description = "The deployment's Messaging:EntityPrefix", DefaultValueFactory = _ => "" };
 
         var command = new Command("replay", "Feeds a corpus through the pipeline in published-time order, prints its alerts " +
-            "and writes them as JSON lines. Without service addresses the pipeline runs embedded in this process.")
+            "and writes them as JSON lines; with --expected, scores them against hand-labelled expected alerts. Without service " +
+            "addresses the pipeline runs embedded in this process.")
         {
-            corpus, output, ingest, classification, alerts, rabbit, prefix,
+            corpus, output, expected, rules, labels, json, ingest, classification, alerts, rabbit, prefix,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
             Corpus loaded;
+            RuleOverrides overrides;
+            IReadOnlyList<ExpectedAlert>? expectedAlerts;
+            IStanceClassifier? labelled = null;
             try
             {
-                loaded = Corpus.Load(parse.GetValue(corpus)!.FullName);
+                var directory = parse.GetValue(corpus)!.FullName;
+                loaded = Corpus.Load(directory);
+                overrides = RuleOverrides.Parse(parse.GetValue(rules) ?? []);
+                if (!overrides.IsEmpty)
+                {
+                    loaded = loaded with { Claims = [.. loaded.Claims.Select(c => c with { Rules = overrides.Apply(c.Rules) })] };
+                }
+
+                expectedAlerts = parse.GetValue(expected) is { } file ? ExpectedAlert.Load(file.FullName) : null;
+                if (parse.GetValue(labels))
+                {
+                    labelled = new LabelledStanceClassifier(loaded, Path.Combine(directory, "labels.jsonl"));
+                }
             }
-            catch (CorpusException ex)
+            catch (Exception ex) when (ex is CorpusException or UsageException)
             {
-                await Console.Error.WriteLineAsync(ex.Message);
-                return 2;
+                await stderr.WriteLineAsync(ex.Message);
+                return ExitCodes.Usage;
             }
 
             var addresses = new[] { parse.GetValue(ingest), parse.GetValue(classification), parse.GetValue(alerts), parse.GetValue(rabbit) };
             var distributed = addresses.Any(a => a is not null);
             if (distributed && addresses.Any(a => a is null))
             {
-                await Console.Error.WriteLineAsync("replay: a distributed replay needs --ingest, --classification, --alerts and --rabbitmq");
-                return 2;
+                await stderr.WriteLineAsync("replay: a distributed replay needs --ingest, --classification, --alerts and --rabbitmq");
+                return ExitCodes.Usage;
+            }
+
+            if (distributed && labelled is not null)
+            {
+                await stderr.WriteLineAsync("replay: --labels replaces the classifier, which only an embedded replay can do");
+                return ExitCodes.Usage;
             }
 
             var uris = new Uri[addresses.Length];
@@ -82,15 +126,21 @@ public static class CliCommands
             {
                 if (!Uri.TryCreate(addresses[i], UriKind.Absolute, out uris[i]!))
                 {
-                    await Console.Error.WriteLineAsync($"replay: '{addresses[i]}' is not an absolute URI");
-                    return 2;
+                    await stderr.WriteLineAsync($"replay: '{addresses[i]}' is not an absolute URI");
+                    return ExitCodes.Usage;
                 }
             }
 
+            var interactive = !parse.GetValue(json) && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
+            var progress = new ProgressBar(stdout, "articles", loaded.Articles.Count, interactive);
             var result = distributed
-                ? await ReplayDistributedAsync(loaded, uris[0], uris[1], uris[2], uris[3], parse.GetValue(prefix)!, cancellationToken)
-                : await ReplayEmbeddedAsync(loaded, cancellationToken);
-            return await ReportAsync(result, parse.GetValue(output));
+                ? await ReplayDistributedAsync(loaded, uris[0], uris[1], uris[2], uris[3], parse.GetValue(prefix)!, cancellationToken, progress)
+                : await ReplayEmbeddedAsync(loaded, cancellationToken,
+                    labelled is null ? null : services => services.AddSingleton(labelled), progress);
+            progress.Done();
+            var evaluation = expectedAlerts is null ? null : ReplayEvaluation.Evaluate(expectedAlerts, result.Alerts);
+            var report = new ReplayReport(result, overrides, labelled is not null, evaluation, parse.GetValue(expected)?.FullName);
+            return await report.WriteAsync(stdout, stderr, parse.GetValue(output), parse.GetValue(json));
         });
         return command;
     }
@@ -122,7 +172,8 @@ public static class CliCommands
         return command;
     }
 
-    public static async Task<ReplayResult> ReplayEmbeddedAsync(Corpus corpus, CancellationToken cancellationToken, Action<IServiceCollection>? configureServices = null)
+    public static async Task<ReplayResult> ReplayEmbeddedAsync(Corpus corpus, CancellationToken cancellationToken, Action<IServiceCollection>? configureServices = null,
+        IProgress<int>? articlesDone = null)
     {
         var port = EmbeddedHost.FreePort();
         await using var app = EmbeddedHost.Build([], new Dictionary<string, string?>
@@ -135,7 +186,7 @@ public static class CliCommands
         try
         {
             using var channel = GrpcChannel.ForAddress(app.GrpcAddress());
-            return await NewReplayer(channel, channel, channel, app.Services.GetRequiredService<ReplayProgress>()).ReplayAsync(corpus, null, cancellationToken);
+            return await NewReplayer(channel, channel, channel, app.Services.GetRequiredService<ReplayProgress>()).ReplayAsync(corpus, articlesDone, cancellationToken);
         }
         finally
         {
@@ -143,7 +194,8 @@ public static class CliCommands
         }
     }
 
-    public static async Task<ReplayResult> ReplayDistributedAsync(Corpus corpus, Uri ingest, Uri classification, Uri alerts, Uri rabbitMq, string entityPrefix, CancellationToken cancellationToken)
+    public static async Task<ReplayResult> ReplayDistributedAsync(Corpus corpus, Uri ingest, Uri classification, Uri alerts, Uri rabbitMq, string entityPrefix,
+        CancellationToken cancellationToken, IProgress<int>? articlesDone = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -163,7 +215,7 @@ public static class CliCommands
             using var classificationChannel = GrpcChannel.ForAddress(classification);
             using var alertsChannel = GrpcChannel.ForAddress(alerts);
             return await NewReplayer(ingestChannel, classificationChannel, alertsChannel, host.Services.GetRequiredService<ReplayProgress>())
-                .ReplayAsync(corpus, null, cancellationToken);
+                .ReplayAsync(corpus, articlesDone, cancellationToken);
         }
         finally
         {
@@ -174,24 +226,4 @@ public static class CliCommands
     private static CorpusReplayer NewReplayer(GrpcChannel ingest, GrpcChannel classification, GrpcChannel alerts, ReplayProgress progress) =>
         new(new IngestService.IngestServiceClient(ingest), new ClassificationService.ClassificationServiceClient(classification),
             new AlertService.AlertServiceClient(alerts), progress);
-
-    private static async Task<int> ReportAsync(ReplayResult result, FileInfo? output)
-    {
-        foreach (var error in result.Errors)
-        {
-            await Console.Error.WriteLineAsync(error);
-        }
-
-        Console.WriteLine($"Replayed {result.Submitted} articles: {result.Accepted} accepted, {result.Duplicates} duplicates, {result.Errors.Count} rejected.");
-        Console.WriteLine();
-        AlertOutput.WriteTable(result.Alerts, Console.Out);
-        if (output is not null)
-        {
-            await AlertOutput.WriteJsonLinesAsync(result.Alerts, output.FullName);
-            Console.WriteLine();
-            Console.WriteLine($"{result.Alerts.Count} alerts written to {output.FullName}");
-        }
-
-        return result.Errors.Count == 0 ? 0 : 1;
-    }
 }
