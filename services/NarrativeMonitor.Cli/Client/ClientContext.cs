@@ -173,10 +173,10 @@ public sealed class ClientContext : IDisposable
             StatusCode.Unavailable => $" (is the service running? addresses: ingest {IngestAddress}, classification {ClassificationAddress}, alerts {AlertsAddress})",
             StatusCode.Unauthenticated => " (pass --api-key or --token, or set NM_API_KEY or NM_TOKEN)",
             StatusCode.PermissionDenied => " (the key or token lacks the role this call needs)",
-            StatusCode.Unimplemented => $" (the server does not offer `{command}` yet: it runs an older version)",
+            StatusCode.Unimplemented => $" (the server does not offer `{command}`: it runs an older version)",
             _ => "",
         };
-        return $"error: {code}: {ex.Status.Detail}{hint}";
+        return ex.Status.Detail.Length == 0 ? $"error: {code}{hint}" : $"error: {code}: {ex.Status.Detail}{hint}";
     }
 
     public void Dispose()

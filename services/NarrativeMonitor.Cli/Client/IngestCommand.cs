@@ -31,7 +31,7 @@ public static class IngestCommand
             throw new UsageException($"{file.FullName}: no such file");
         }
 
-        var name = file.Name;
+        var name = file.ToString();
         var problems = new List<(int Line, string Message)>();
         var lines = new List<int>();
         var total = context.Interactive ? File.ReadLines(file.FullName).Count(l => !string.IsNullOrWhiteSpace(l)) : 0;
@@ -142,7 +142,9 @@ public static class IngestCommand
         }
         catch (JsonException ex)
         {
-            problem = $"invalid JSON: {ex.Message}";
+            // System.Text.Json appends "LineNumber: 0 | BytePositionInLine: n." (always line 0 of a one-line document).
+            var reason = ex.Message.Split(" LineNumber:", 2)[0];
+            problem = ex.BytePositionInLine is { } column ? $"invalid JSON at column {column + 1}: {reason}" : $"invalid JSON: {reason}";
             return false;
         }
     }
