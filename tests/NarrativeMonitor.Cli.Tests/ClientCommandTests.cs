@@ -67,7 +67,7 @@ public sealed class ClientCommandTests(EmbeddedServer server) : IClassFixture<Em
     public async Task Ingest_reports_each_bad_line_with_file_and_line_and_accepts_the_good_ones()
     {
         var source = "src-" + Guid.NewGuid().ToString("N")[..8];
-        await Cli.RunOkAsync(At("sources", "register", source, "--name", "Test outlet", "--kind", "wire"));
+        await Cli.RunOkAsync(At("sources", "register", source, "--name", "Test outlet", "--kind", "wire", "--country", "GB", "--language", "en"));
         var file = Path.Combine(Directory.CreateTempSubdirectory("nm-cli-").FullName, "batch.jsonl");
         string Article(int n, string url, string published = "2025-01-02T10:00:00Z") =>
             $$"""{"id": "{{source}}-{{n}}", "source_id": "{{source}}", "url": "{{url}}", "published_at": "{{published}}", "title": "Story {{n}} {{source}}", "body": "Body of story {{n}} by {{source}}, about nothing in particular."}""";
@@ -206,7 +206,7 @@ public sealed class ClientCommandTests(EmbeddedServer server) : IClassFixture<Em
     {
         Assert.Equal(ExitCodes.Usage, (await Cli.RunAsync(At("alerts", "list", "--state", "bogus"))).ExitCode);
         Assert.Equal(ExitCodes.Usage, (await Cli.RunAsync(At("alerts", "list", "--no-such-option"))).ExitCode);
-        Assert.Equal(ExitCodes.Usage, (await Cli.RunAsync("alerts", "list", "--server", "not a uri"))).ExitCode);
+        Assert.Equal(ExitCodes.Usage, (await Cli.RunAsync("alerts", "list", "--server", "not a uri")).ExitCode);
         var rule = await Cli.RunAsync(At("claims", "create", "x", "--statement", "s", "--topic", "t", "--rule", "Q=1"));
         Assert.Equal(ExitCodes.Usage, rule.ExitCode);
         Assert.Contains("'Q' is not a rule", rule.Error);

@@ -36,7 +36,7 @@ public sealed class FakeAlertServer : IAsyncLifetime
         _app = builder.Build();
         _app.MapGrpcService<FakeAlertService>();
         await _app.StartAsync();
-        Address = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
     }
 
     public async Task DisposeAsync()
