@@ -12,11 +12,14 @@ public sealed record CliRun(int ExitCode, string Out, string Error)
 /// <summary>Runs the command line in this process, as `narrativemonitor args…` would, with captured stdout and stderr.</summary>
 public static class Cli
 {
-    public static async Task<CliRun> RunAsync(params string[] args)
+    public static Task<CliRun> RunAsync(params string[] args) => RunForAsync(TimeSpan.FromMinutes(3), args);
+
+    /// <summary>Runs until the command ends or <paramref name="duration"/> passes, which cancels it as Ctrl+C would.</summary>
+    public static async Task<CliRun> RunForAsync(TimeSpan duration, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        using var timeout = new CancellationTokenSource(duration);
         var exitCode = await CliCommands.RunAsync(args, new InvocationConfiguration { Output = output, Error = error }, timeout.Token);
         return new CliRun(exitCode, output.ToString(), error.ToString());
     }

@@ -29,36 +29,51 @@ public sealed class EmbeddedServer : IAsyncLifetime
         await _app.StartAsync();
         Address = _app.GrpcAddress().ToString();
 
-        using (var sources = JsonDocument.Parse(await File.ReadAllTextAsync(Cli.Sample("kursk-2024", "sources.json"))))
+        await LoadSampleAsync("kursk-2024", "--server", Address);
+        Alerts = await WaitForAlertsAsync(ExpectedAlertCount("kursk-2024"), "--server", Address);
+    }
+
+    /// <summary>Loads a sample corpus through the command line: `sources register`, `claims create`, `ingest`.</summary>
+    public static async Task LoadSampleAsync(string corpus, params string[] addressOptions)
+    {
+        using (var sources = JsonDocument.Parse(await File.ReadAllTextAsync(Cli.Sample(corpus, "sources.json"))))
         {
             foreach (var source in sources.RootElement.EnumerateArray())
             {
-                await Cli.RunOkAsync("sources", "register", source.GetProperty("id").GetString()!, "--name", source.GetProperty("name").GetString()!,
+                await Cli.RunOkAsync(["sources", "register", source.GetProperty("id").GetString()!, "--name", source.GetProperty("name").GetString()!,
                     "--kind", source.GetProperty("kind").GetString()!, "--country", source.GetProperty("country").GetString()!,
-                    "--language", source.GetProperty("language").GetString()!, "--server", Address);
+                    "--language", source.GetProperty("language").GetString()!, .. addressOptions]);
             }
         }
 
-        using (var claims = JsonDocument.Parse(await File.ReadAllTextAsync(Cli.Sample("kursk-2024", "claims.json"))))
+        using (var claims = JsonDocument.Parse(await File.ReadAllTextAsync(Cli.Sample(corpus, "claims.json"))))
         {
-            var claim = claims.RootElement[0];
-            var args = new List<string> { "claims", "create", claim.GetProperty("id").GetString()!, "--statement", claim.GetProperty("statement").GetString()!,
-                "--topic", claim.GetProperty("topic").GetString()!, "--rule", "N=2", "--rule", "M=3", "--rule", "W=14d", "--server", Address };
-            foreach (var keyword in claim.GetProperty("keywords").EnumerateArray())
+            foreach (var claim in claims.RootElement.EnumerateArray())
             {
-                args.AddRange(["--keyword", keyword.GetString()!]);
-            }
+                var rules = claim.GetProperty("rules");
+                var args = new List<string>
+                {
+                    "claims", "create", claim.GetProperty("id").GetString()!, "--statement", claim.GetProperty("statement").GetString()!,
+                    "--topic", claim.GetProperty("topic").GetString()!,
+                    "--rule", $"N={rules.GetProperty("confirmation_sources").GetInt32()}",
+                    "--rule", $"M={rules.GetProperty("omission_articles").GetInt32()}",
+                    "--rule", $"W={rules.GetProperty("omission_window").GetString()}",
+                };
+                foreach (var keyword in claim.GetProperty("keywords").EnumerateArray())
+                {
+                    args.AddRange(["--keyword", keyword.GetString()!]);
+                }
 
-            foreach (var keyword in claim.GetProperty("topic_keywords").EnumerateArray())
-            {
-                args.AddRange(["--topic-keyword", keyword.GetString()!]);
-            }
+                foreach (var keyword in claim.GetProperty("topic_keywords").EnumerateArray())
+                {
+                    args.AddRange(["--topic-keyword", keyword.GetString()!]);
+                }
 
-            await Cli.RunOkAsync([.. args]);
+                await Cli.RunOkAsync([.. args, .. addressOptions]);
+            }
         }
 
-        await Cli.RunOkAsync("ingest", Cli.Sample("kursk-2024", "articles.jsonl"), "--server", Address);
-        Alerts = await WaitForAlertsAsync(Address, ExpectedAlertCount("kursk-2024"));
+        await Cli.RunOkAsync(["ingest", Cli.Sample(corpus, "articles.jsonl"), .. addressOptions]);
     }
 
     public static int ExpectedAlertCount(string corpus)
@@ -71,9 +86,9 @@ public sealed class EmbeddedServer : IAsyncLifetime
     /// Polls `alerts list --json` until the pipeline has raised at least <paramref name="count"/> alerts and the list stays the
     /// same for a second (the last evaluations may still resolve a raised alert).
     /// </summary>
-    public static async Task<IReadOnlyList<Alert>> WaitForAlertsAsync(string address, int count, params string[] addressOptions)
+    public static async Task<IReadOnlyList<Alert>> WaitForAlertsAsync(int count, params string[] addressOptions)
     {
-        string[] args = ["alerts", "list", "--json", .. (addressOptions.Length > 0 ? addressOptions : ["--server", address])];
+        string[] args = ["alerts", "list", "--json", .. addressOptions];
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         var previous = "";
         var run = await Cli.RunOkAsync(args);
