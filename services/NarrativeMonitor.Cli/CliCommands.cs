@@ -139,7 +139,7 @@ public static class CliCommands
                     labelled is null ? null : services => services.AddSingleton(labelled), progress);
             progress.Done();
             var evaluation = expectedAlerts is null ? null : ReplayEvaluation.Evaluate(expectedAlerts, result.Alerts);
-            var report = new ReplayReport(result, overrides, labelled is not null, evaluation, parse.GetValue(expected)?.FullName);
+            var report = new ReplayReport(result, overrides, labelled is not null, evaluation, parse.GetValue(expected)?.ToString());
             return await report.WriteAsync(stdout, stderr, parse.GetValue(output), parse.GetValue(json));
         });
         return command;
