@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -133,10 +134,27 @@ public static class CliCommands
 
             var interactive = !parse.GetValue(json) && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
             var progress = new ProgressBar(stdout, "articles", loaded.Articles.Count, interactive);
-            var result = distributed
-                ? await ReplayDistributedAsync(loaded, uris[0], uris[1], uris[2], uris[3], parse.GetValue(prefix)!, cancellationToken, progress)
-                : await ReplayEmbeddedAsync(loaded, cancellationToken,
-                    labelled is null ? null : services => services.AddSingleton(labelled), progress);
+            ReplayResult result;
+            try
+            {
+                result = distributed
+                    ? await ReplayDistributedAsync(loaded, uris[0], uris[1], uris[2], uris[3], parse.GetValue(prefix)!, cancellationToken, progress)
+                    : await ReplayEmbeddedAsync(loaded, cancellationToken,
+                        labelled is null ? null : services => services.AddSingleton(labelled), progress);
+            }
+            catch (RpcException ex)
+            {
+                progress.Done();
+                await stderr.WriteLineAsync($"replay: {ex.StatusCode}: {ex.Status.Detail}");
+                return ExitCodes.For(ex.StatusCode);
+            }
+            catch (TimeoutException ex)
+            {
+                progress.Done();
+                await stderr.WriteLineAsync($"replay: {ex.Message}");
+                return ExitCodes.Unavailable;
+            }
+
             progress.Done();
             var evaluation = expectedAlerts is null ? null : ReplayEvaluation.Evaluate(expectedAlerts, result.Alerts);
             var report = new ReplayReport(result, overrides, labelled is not null, evaluation, parse.GetValue(expected)?.ToString());
