@@ -78,6 +78,25 @@ public sealed class AlertExplanationCommandTests(FakeAlertServer server) : IClas
     }
 
     [Fact]
+    public async Task The_api_key_comes_from_NM_API_KEY_unless_the_option_is_given()
+    {
+        // Other test classes may run meanwhile; the variable only adds a header their open servers ignore.
+        Environment.SetEnvironmentVariable("NM_API_KEY", "key-from-env");
+        try
+        {
+            await Cli.RunOkAsync(At("alerts", "show", FakeAlertService.AlertId));
+            Assert.Equal("key-from-env", server.Service.Headers.Last().GetValue("x-api-key"));
+
+            await Cli.RunOkAsync(At("alerts", "show", FakeAlertService.AlertId, "--api-key", "key-from-option"));
+            Assert.Equal("key-from-option", server.Service.Headers.Last().GetValue("x-api-key"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("NM_API_KEY", null);
+        }
+    }
+
+    [Fact]
     public async Task An_rpc_the_server_does_not_implement_exits_7_and_says_so()
     {
         var run = await Cli.RunAsync(At("alerts", "watch", "--from-beginning"));

@@ -90,6 +90,7 @@ public sealed class ClientCommandTests(EmbeddedServer server) : IClassFixture<Em
         Assert.StartsWith($"{file}:3: invalid JSON", errors[1]);
         Assert.StartsWith($"{file}:5: published_at: 'yesterday'", errors[2]);
         Assert.Contains("5 articles: 2 accepted, 0 duplicates, 3 rejected", run.Out);
+        Assert.DoesNotContain('\r', run.Out);
 
         // The good lines were accepted: sent again, they are duplicates.
         var again = await Cli.RunAsync(At("ingest", file, "--json"));

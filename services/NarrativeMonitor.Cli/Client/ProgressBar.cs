@@ -10,12 +10,12 @@ public sealed class ProgressBar(TextWriter output, string unit, int total, bool 
 {
     private const int Width = 30;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private TimeSpan _lastDrawn = TimeSpan.MinValue;
+    private TimeSpan? _lastDrawn;
     private int _lastLength;
 
     public void Report(int done)
     {
-        if (!enabled || (_clock.Elapsed - _lastDrawn < TimeSpan.FromMilliseconds(100) && done < total))
+        if (!enabled || (_lastDrawn is { } last && _clock.Elapsed - last < TimeSpan.FromMilliseconds(100) && done < total))
         {
             return;
         }
