@@ -1,10 +1,14 @@
 using System.CommandLine;
+using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NarrativeMonitor.Classification;
+using NarrativeMonitor.Classifier;
+using NarrativeMonitor.Cli.Client;
+using NarrativeMonitor.Cli.Replay;
 using NarrativeMonitor.Protos.Alerts.V1;
 using NarrativeMonitor.Protos.Classification.V1;
 using NarrativeMonitor.Protos.Ingest.V1;
@@ -22,11 +26,24 @@ public static class CliCommands
         root.Subcommands.Add(Serve());
         root.Subcommands.Add(Replay());
         root.Subcommands.Add(DevToken());
+        foreach (var client in new[] { SourceCommands.Build(), FeedCommands.Build(), ClaimCommands.Build(), IngestCommand.Build(), AlertCommands.Build(), TimelineCommand.Build() })
+        {
+            root.Subcommands.Add(client);
+        }
+
         root.Subcommands.Add(EvaluateCorpus());
         root.Subcommands.Add(StanceModelCommands.Train());
         root.Subcommands.Add(StanceModelCommands.Evaluate());
         root.Subcommands.Add(ErrorQueueCommands.Build());
         return root;
+    }
+
+    /// <summary>Parses and runs a command line; a command line that does not parse exits with <see cref="ExitCodes.Usage"/>.</summary>
+    public static async Task<int> RunAsync(string[] args, InvocationConfiguration? configuration = null, CancellationToken cancellationToken = default)
+    {
+        var parse = Build().Parse(args);
+        var exitCode = await parse.InvokeAsync(configuration, cancellationToken);
+        return parse.Errors.Count > 0 ? ExitCodes.Usage : exitCode;
     }
 
     private static Command Serve()
@@ -48,6 +65,10 @@ public static class CliCommands
     {
         var corpus = new Argument<DirectoryInfo>("corpus-dir") { Description = "Corpus folder: sources.json, claims.json, articles.jsonl" };
         var output = new Option<FileInfo?>("--out") { Description = "Write the alerts here as JSON lines" };
+        var expected = new Option<FileInfo?>("--expected") { Description = "Compare the alerts with these expected alerts (expected-alerts.json): precision, recall, timing error" };
+        var rules = new Option<string[]>("--rule") { Description = RuleOverrides.Help + "; overrides every claim's own rules for this replay" };
+        var labels = new Option<bool>("--labels") { Description = "Classify with the corpus's hand labels (labels.jsonl) instead of the classifier: evaluates the rules alone (embedded only)" };
+        var json = new Option<bool>("--json") { Description = "Write one JSON document: counts, errors, alerts and the evaluation" };
         var ingest = new Option<string?>("--ingest") { Description = "gRPC address of a running ingest service (distributed replay)" };
         var classification = new Option<string?>("--classification") { Description = "gRPC address of a running classification service" };
         var alerts = new Option<string?>("--alerts") { Description = "gRPC address of a running alert service" };
@@ -56,30 +77,54 @@ public static class CliCommands
         var security = new ClientSecurityOptions();
 
         var command = new Command("replay", "Feeds a corpus through the pipeline in published-time order, prints its alerts " +
-            "and writes them as JSON lines. Without service addresses the pipeline runs embedded in this process.")
+            "and writes them as JSON lines; with --expected, scores them against hand-labelled expected alerts. Without service " +
+            "addresses the pipeline runs embedded in this process.")
         {
-            corpus, output, ingest, classification, alerts, rabbit, prefix,
+            corpus, output, expected, rules, labels, json, ingest, classification, alerts, rabbit, prefix,
         };
         security.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
             Corpus loaded;
+            RuleOverrides overrides;
+            IReadOnlyList<ExpectedAlert>? expectedAlerts;
+            IStanceClassifier? labelled = null;
             try
             {
-                loaded = Corpus.Load(parse.GetValue(corpus)!.FullName);
+                var directory = parse.GetValue(corpus)!.FullName;
+                loaded = Corpus.Load(directory);
+                overrides = RuleOverrides.Parse(parse.GetValue(rules) ?? []);
+                if (!overrides.IsEmpty)
+                {
+                    loaded = loaded with { Claims = [.. loaded.Claims.Select(c => c with { Rules = overrides.Apply(c.Rules) })] };
+                }
+
+                expectedAlerts = parse.GetValue(expected) is { } file ? ExpectedAlert.Load(file.FullName) : null;
+                if (parse.GetValue(labels))
+                {
+                    labelled = new LabelledStanceClassifier(loaded, Path.Combine(directory, "labels.jsonl"));
+                }
             }
-            catch (CorpusException ex)
+            catch (Exception ex) when (ex is CorpusException or UsageException)
             {
-                await Console.Error.WriteLineAsync(ex.Message);
-                return 2;
+                await stderr.WriteLineAsync(ex.Message);
+                return ExitCodes.Usage;
             }
 
             var addresses = new[] { parse.GetValue(ingest), parse.GetValue(classification), parse.GetValue(alerts), parse.GetValue(rabbit) };
             var distributed = addresses.Any(a => a is not null);
             if (distributed && addresses.Any(a => a is null))
             {
-                await Console.Error.WriteLineAsync("replay: a distributed replay needs --ingest, --classification, --alerts and --rabbitmq");
-                return 2;
+                await stderr.WriteLineAsync("replay: a distributed replay needs --ingest, --classification, --alerts and --rabbitmq");
+                return ExitCodes.Usage;
+            }
+
+            if (distributed && labelled is not null)
+            {
+                await stderr.WriteLineAsync("replay: --labels replaces the classifier, which only an embedded replay can do");
+                return ExitCodes.Usage;
             }
 
             var uris = new Uri[addresses.Length];
@@ -87,15 +132,38 @@ public static class CliCommands
             {
                 if (!Uri.TryCreate(addresses[i], UriKind.Absolute, out uris[i]!))
                 {
-                    await Console.Error.WriteLineAsync($"replay: '{addresses[i]}' is not an absolute URI");
-                    return 2;
+                    await stderr.WriteLineAsync($"replay: '{addresses[i]}' is not an absolute URI");
+                    return ExitCodes.Usage;
                 }
             }
 
-            var result = distributed
-                ? await ReplayDistributedAsync(loaded, uris[0], uris[1], uris[2], uris[3], parse.GetValue(prefix)!, cancellationToken, security.Read(parse))
-                : await ReplayEmbeddedAsync(loaded, cancellationToken);
-            return await ReportAsync(result, parse.GetValue(output));
+            var interactive = !parse.GetValue(json) && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
+            var progress = new ProgressBar(stdout, "articles", loaded.Articles.Count, interactive);
+            ReplayResult result;
+            try
+            {
+                result = distributed
+                    ? await ReplayDistributedAsync(loaded, uris[0], uris[1], uris[2], uris[3], parse.GetValue(prefix)!, cancellationToken, progress, security.Read(parse))
+                    : await ReplayEmbeddedAsync(loaded, cancellationToken,
+                        labelled is null ? null : services => services.AddSingleton(labelled), progress);
+            }
+            catch (RpcException ex)
+            {
+                progress.Done();
+                await stderr.WriteLineAsync($"replay: {ex.StatusCode}: {ex.Status.Detail}");
+                return ExitCodes.For(ex.StatusCode);
+            }
+            catch (TimeoutException ex)
+            {
+                progress.Done();
+                await stderr.WriteLineAsync($"replay: {ex.Message}");
+                return ExitCodes.Unavailable;
+            }
+
+            progress.Done();
+            var evaluation = expectedAlerts is null ? null : ReplayEvaluation.Evaluate(expectedAlerts, result.Alerts);
+            var report = new ReplayReport(result, overrides, labelled is not null, evaluation, parse.GetValue(expected)?.ToString());
+            return await report.WriteAsync(stdout, stderr, parse.GetValue(output), parse.GetValue(json));
         });
         return command;
     }
@@ -156,7 +224,8 @@ public static class CliCommands
         return command;
     }
 
-    public static async Task<ReplayResult> ReplayEmbeddedAsync(Corpus corpus, CancellationToken cancellationToken, Action<IServiceCollection>? configureServices = null)
+    public static async Task<ReplayResult> ReplayEmbeddedAsync(Corpus corpus, CancellationToken cancellationToken, Action<IServiceCollection>? configureServices = null,
+        IProgress<int>? articlesDone = null)
     {
         var port = EmbeddedHost.FreePort();
         await using var app = EmbeddedHost.Build([], new Dictionary<string, string?>
@@ -169,7 +238,7 @@ public static class CliCommands
         try
         {
             using var channel = GrpcChannel.ForAddress(app.GrpcAddress());
-            return await NewReplayer(channel, channel, channel, app.Services.GetRequiredService<ReplayProgress>()).ReplayAsync(corpus, null, cancellationToken);
+            return await NewReplayer(channel, channel, channel, app.Services.GetRequiredService<ReplayProgress>()).ReplayAsync(corpus, articlesDone, cancellationToken);
         }
         finally
         {
@@ -179,7 +248,7 @@ public static class CliCommands
 
     /// <param name="security">Credential and certificates for secured services (the replay needs roles ingest, admin and analyst).</param>
     public static async Task<ReplayResult> ReplayDistributedAsync(Corpus corpus, Uri ingest, Uri classification, Uri alerts, Uri rabbitMq, string entityPrefix,
-        CancellationToken cancellationToken, GrpcClientSecurity? security = null)
+        CancellationToken cancellationToken, IProgress<int>? articlesDone = null, GrpcClientSecurity? security = null)
     {
         security ??= GrpcClientSecurity.None;
         var builder = Host.CreateApplicationBuilder();
@@ -200,7 +269,7 @@ public static class CliCommands
             using var classificationChannel = security.CreateChannel(classification);
             using var alertsChannel = security.CreateChannel(alerts);
             return await NewReplayer(ingestChannel, classificationChannel, alertsChannel, host.Services.GetRequiredService<ReplayProgress>())
-                .ReplayAsync(corpus, null, cancellationToken);
+                .ReplayAsync(corpus, articlesDone, cancellationToken);
         }
         finally
         {
@@ -211,24 +280,4 @@ public static class CliCommands
     private static CorpusReplayer NewReplayer(GrpcChannel ingest, GrpcChannel classification, GrpcChannel alerts, ReplayProgress progress) =>
         new(new IngestService.IngestServiceClient(ingest), new ClassificationService.ClassificationServiceClient(classification),
             new AlertService.AlertServiceClient(alerts), progress);
-
-    private static async Task<int> ReportAsync(ReplayResult result, FileInfo? output)
-    {
-        foreach (var error in result.Errors)
-        {
-            await Console.Error.WriteLineAsync(error);
-        }
-
-        Console.WriteLine($"Replayed {result.Submitted} articles: {result.Accepted} accepted, {result.Duplicates} duplicates, {result.Errors.Count} rejected.");
-        Console.WriteLine();
-        AlertOutput.WriteTable(result.Alerts, Console.Out);
-        if (output is not null)
-        {
-            await AlertOutput.WriteJsonLinesAsync(result.Alerts, output.FullName);
-            Console.WriteLine();
-            Console.WriteLine($"{result.Alerts.Count} alerts written to {output.FullName}");
-        }
-
-        return result.Errors.Count == 0 ? 0 : 1;
-    }
 }

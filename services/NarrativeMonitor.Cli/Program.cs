@@ -1,3 +1,3 @@
 using NarrativeMonitor.Cli;
 
-return await CliCommands.Build().Parse(args).InvokeAsync();
+return await CliCommands.RunAsync(args);

@@ -3,6 +3,7 @@ using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using NarrativeMonitor.Classifier;
 using NarrativeMonitor.Cli;
+using NarrativeMonitor.Cli.Replay;
 using NarrativeMonitor.Protos.Alerts.V1;
 using NarrativeMonitor.Testing;
 using Xunit;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using NarrativeMonitor.Classifier;
 using NarrativeMonitor.Cli;
+using NarrativeMonitor.Cli.Replay;
 using NarrativeMonitor.Protos.Alerts.V1;
 using NarrativeMonitor.Testing;
 using Xunit;

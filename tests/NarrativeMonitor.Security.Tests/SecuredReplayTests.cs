@@ -25,7 +25,7 @@ public sealed class SecuredReplayTests(RedisFixture redis, RabbitMqFixture rabbi
         Assert.Equal(Grpc.Core.StatusCode.Unauthenticated, refused.StatusCode);
 
         var result = await CliCommands.ReplayDistributedAsync(corpus, ingest.GrpcAddress(), classification.GrpcAddress(), alerts.GrpcAddress(),
-            rabbitMq.AmqpUri, prefix, CancellationToken.None, new GrpcClientSecurity { ApiKey = authority.ApiKeys["all"] });
+            rabbitMq.AmqpUri, prefix, CancellationToken.None, security: new GrpcClientSecurity { ApiKey = authority.ApiKeys["all"] });
 
         Assert.Empty(result.Errors);
         Assert.Equal(corpus.Articles.Count, result.Accepted);

@@ -1,9 +1,8 @@
 using System.Text.Json;
 using NarrativeMonitor.Classifier;
-using NarrativeMonitor.Cli;
 using NarrativeMonitor.Contracts;
 
-namespace NarrativeMonitor.IntegrationTests;
+namespace NarrativeMonitor.Cli.Replay;
 
 /// <summary>
 /// Answers with a corpus's hand labels (labels.jsonl), so a replay tests the pipeline and the alert rules on their own,
@@ -15,19 +14,47 @@ public sealed class LabelledStanceClassifier : IStanceClassifier
 
     public LabelledStanceClassifier(Corpus corpus, string labelsPath)
     {
+        if (!File.Exists(labelsPath))
+        {
+            throw new CorpusException($"{labelsPath}: missing (hand labels: one {{\"article_id\", \"claim_id\", \"stance\"}} per line)");
+        }
+
         var titles = corpus.Articles.ToDictionary(a => a.Id, a => Key(a.Title), StringComparer.Ordinal);
         _labelsByTitle = [];
-        foreach (var line in File.ReadLines(labelsPath).Where(l => !string.IsNullOrWhiteSpace(l)))
+        var lineNumber = 0;
+        foreach (var line in File.ReadLines(labelsPath))
         {
-            using var label = JsonDocument.Parse(line);
-            var title = titles[label.RootElement.GetProperty("article_id").GetString()!];
-            var stance = Enum.Parse<Stance>(label.RootElement.GetProperty("stance").GetString()!, ignoreCase: true);
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            string articleId, claimId;
+            Stance stance;
+            try
+            {
+                using var label = JsonDocument.Parse(line);
+                articleId = label.RootElement.GetProperty("article_id").GetString()!;
+                claimId = label.RootElement.GetProperty("claim_id").GetString()!;
+                stance = Enum.Parse<Stance>(label.RootElement.GetProperty("stance").GetString()!, ignoreCase: true);
+            }
+            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or ArgumentException or InvalidOperationException)
+            {
+                throw new CorpusException($"{labelsPath}:{lineNumber}: {ex.Message}");
+            }
+
+            if (!titles.TryGetValue(articleId, out var title))
+            {
+                throw new CorpusException($"{labelsPath}:{lineNumber}: article_id '{articleId}' is not in {Corpus.ArticlesFile}");
+            }
+
             if (!_labelsByTitle.TryGetValue(title, out var byClaim))
             {
                 _labelsByTitle[title] = byClaim = new Dictionary<string, Stance>(StringComparer.Ordinal);
             }
 
-            byClaim[label.RootElement.GetProperty("claim_id").GetString()!] = stance;
+            byClaim[claimId] = stance;
         }
     }
 
