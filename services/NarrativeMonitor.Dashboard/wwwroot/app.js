@@ -32,7 +32,7 @@ function setAttributes(element, attributes) {
 }
 
 function append(element, children) {
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     element.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -286,7 +286,7 @@ function articleItem(reference) {
   const stance = stanceOf(reference.stance);
   return h("li", { class: "article", "data-article-id": reference.articleId },
     reference.url ? safeLink(reference.url, reference.title || reference.articleId) : h("strong", {}, reference.title || reference.articleId),
-    " ", h("span", { class: "muted" }, `${reference.sourceId} · ${formatTime(reference.publishedAt)}${stance && stance !== "unspecified" ? " · " + stance : ""}`),
+    " ", h("span", { class: "muted" }, [reference.sourceId, formatTime(reference.publishedAt), stance === "unspecified" ? "" : stance].filter(Boolean).join(" · ")),
     reference.evidenceSentence ? h("blockquote", { class: "evidence-sentence" }, reference.evidenceSentence) : null);
 }
 
