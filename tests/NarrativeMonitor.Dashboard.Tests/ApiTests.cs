@@ -116,9 +116,10 @@ public sealed class ApiTests
             ["Logging:LogLevel:Default"] = "Warning",
         });
         await app.StartAsync();
-        using var http = new HttpClient { BaseAddress = new Uri(app.HttpAddress() + "/") };
+        using var http = new HttpClient { BaseAddress = new Uri(app.HttpAddress(), "/") };
 
         var page = await http.GetAsync("");
+        Assert.True(page.IsSuccessStatusCode, $"{page.RequestMessage?.RequestUri}: {page.StatusCode} {await page.Content.ReadAsStringAsync()}");
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
         Assert.Contains("<script type=\"module\" src=\"app.js\">", await page.Content.ReadAsStringAsync());
         Assert.Contains("default-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single());

@@ -54,6 +54,13 @@ function formatTime(value) {
   return Number.isNaN(date.getTime()) ? value : date.toISOString().slice(0, 16).replace("T", " ");
 }
 
+/** A proto3 JSON Duration ("1209600s") in days or hours. */
+function formatDuration(value) {
+  const seconds = Number.parseFloat(String(value ?? "").replace(/s$/, ""));
+  if (!Number.isFinite(seconds)) return "";
+  return seconds % 86400 === 0 ? `${seconds / 86400} days` : `${(seconds / 3600).toFixed(1)} hours`;
+}
+
 function safeLink(url, text) {
   try {
     const parsed = new URL(url);
@@ -432,7 +439,7 @@ async function claimView(id) {
       h("dl", { class: "facts" },
         h("dt", {}, "Topic"), h("dd", {}, claim.topic),
         h("dt", {}, "Status"), h("dd", {}, enumName(claim.status, "CLAIM_STATUS_")),
-        h("dt", {}, "Rules"), h("dd", {}, `confirmed by ${rules.confirmationSources} sources; omission after ${rules.omissionArticles} articles within ${rules.omissionWindow ?? ""}`),
+        h("dt", {}, "Rules"), h("dd", {}, `confirmed by ${rules.confirmationSources} sources; omission after ${rules.omissionArticles} articles within ${formatDuration(rules.omissionWindow)}`),
         timeline.confirmedAt ? [h("dt", {}, "Confirmed (UTC)"), h("dd", {}, formatTime(timeline.confirmedAt))] : null)),
     h("h2", {}, "Timeline"),
     timelineSection(timeline),
