@@ -34,8 +34,8 @@ public sealed class BackendClients : IDisposable
     public CallOptions Unary(HttpContext context) =>
         new(Credentials(context), DateTime.UtcNow.AddSeconds(_options.CallTimeoutSeconds), context.RequestAborted);
 
-    /// <summary>Streaming call options: no deadline, ends when the browser goes away.</summary>
-    public CallOptions Streaming(HttpContext context) => new(Credentials(context), cancellationToken: context.RequestAborted);
+    /// <summary>Streaming call options: no deadline, ends with <paramref name="stop"/>.</summary>
+    public CallOptions Streaming(HttpContext context, CancellationToken stop) => new(Credentials(context), cancellationToken: stop);
 
     private Metadata Credentials(HttpContext context)
     {

@@ -85,7 +85,8 @@ public static class DashboardApi
     /// AlertEvent with its cursor as the event id (a client resumes with ?cursor= or Last-Event-ID), comments while
     /// idle, and an "error" event carrying the gRPC code if the subscription fails.
     /// </summary>
-    private static async Task Events(HttpContext context, BackendClients backend, IOptions<DashboardOptions> options, ILoggerFactory logs)
+    private static async Task Events(
+        HttpContext context, BackendClients backend, IOptions<DashboardOptions> options, IHostApplicationLifetime lifetime, ILoggerFactory logs)
     {
         var query = context.Request.Query;
         var cursor = query["cursor"].ToString();
@@ -106,18 +107,21 @@ public static class DashboardApi
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
         context.Response.Headers["X-Accel-Buffering"] = "no";
-        var aborted = context.RequestAborted;
+        // A stopping replica ends its streams at once instead of holding shutdown; the page resumes from its last
+        // cursor on another replica.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var aborted = stop.Token;
         var keepAlive = TimeSpan.FromSeconds(options.Value.KeepAliveSeconds);
         try
         {
-            using var call = backend.Alerts.SubscribeAlerts(request, backend.Streaming(context));
-            await WriteAsync(context, "event: ready\ndata: {}\n\n");
+            using var call = backend.Alerts.SubscribeAlerts(request, backend.Streaming(context, aborted));
+            await WriteAsync(context, "event: ready\ndata: {}\n\n", aborted);
             var next = call.ResponseStream.MoveNext(aborted);
             while (true)
             {
                 if (await Task.WhenAny(next, Task.Delay(keepAlive, aborted)) != next)
                 {
-                    await WriteAsync(context, ": keep-alive\n\n");
+                    await WriteAsync(context, ": keep-alive\n\n", aborted);
                     continue;
                 }
 
@@ -127,7 +131,7 @@ public static class DashboardApi
                 }
 
                 var alertEvent = call.ResponseStream.Current;
-                await WriteAsync(context, $"id: {alertEvent.Cursor}\nevent: alert\ndata: {Formatter.Format(alertEvent)}\n\n");
+                await WriteAsync(context, $"id: {alertEvent.Cursor}\nevent: alert\ndata: {Formatter.Format(alertEvent)}\n\n", aborted);
                 next = call.ResponseStream.MoveNext(aborted);
             }
         }
@@ -139,14 +143,14 @@ public static class DashboardApi
         {
             LogFailure(logs, ex);
             var error = JsonSerializer.Serialize(new ApiError(CodeName(ex.StatusCode), ex.Status.Detail), JsonSerializerOptions.Web);
-            await WriteAsync(context, $"event: error\ndata: {error}\n\n");
+            await WriteAsync(context, $"event: error\ndata: {error}\n\n", aborted);
         }
     }
 
-    private static async Task WriteAsync(HttpContext context, string text)
+    private static async Task WriteAsync(HttpContext context, string text, CancellationToken cancellationToken)
     {
-        await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
+        await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
+        await context.Response.Body.FlushAsync(cancellationToken);
     }
 
     private static async Task<IResult> Call<T>(ILoggerFactory logs, Func<Task<T>> call) where T : IMessage
