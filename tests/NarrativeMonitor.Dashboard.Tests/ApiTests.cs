@@ -84,6 +84,27 @@ public sealed class ApiTests
     }
 
     [Fact]
+    public async Task A_stopping_dashboard_ends_its_event_streams_instead_of_holding_shutdown()
+    {
+        await using var backend = await FakeBackend.StartAsync();
+        var dashboard = await DashboardHost.StartAsync(backend.Address, backend.Address);
+        using var http = new HttpClient { BaseAddress = dashboard.Url() };
+        using var response = await http.GetAsync("api/events", HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        Assert.Equal("event: ready", await reader.ReadLineAsync());
+
+        var stopping = dashboard.StopAsync();
+        // The host would wait its 30 s shutdown timeout for an open stream; well before that, the stream has ended.
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (await reader.ReadLineAsync(patience.Token) is not null)
+        {
+        }
+
+        await stopping;
+        await dashboard.DisposeAsync();
+    }
+
+    [Fact]
     public async Task The_browsers_credential_is_forwarded_and_the_configured_service_key_is_used_only_without_one()
     {
         await using var backend = await FakeBackend.StartAsync();
