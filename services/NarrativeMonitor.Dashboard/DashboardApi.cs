@@ -168,7 +168,7 @@ public static class DashboardApi
 
     private static void LogFailure(ILoggerFactory logs, RpcException ex)
     {
-        if (HttpStatus(ex.StatusCode) >= 500 && ex.StatusCode != StatusCode.Unimplemented)
+        if (HttpStatus(ex.StatusCode) >= 500 && ex.StatusCode is not (StatusCode.Unimplemented or StatusCode.Cancelled))
         {
             logs.CreateLogger(typeof(DashboardApi)).LogWarning(ex, "A call to a backend service failed with {StatusCode}", ex.StatusCode);
         }

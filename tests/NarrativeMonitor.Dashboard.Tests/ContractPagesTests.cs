@@ -87,6 +87,7 @@ public sealed class ContractPagesTests(ChromiumFixture chromium)
         Assert.Equal(2, (await page.EvaluateAsync("document.querySelectorAll('#audit tbody tr').length"))!.GetValue<int>());
         Assert.Contains("Ada Analyst", await page.TextAsync("#audit"));
 
+        await page.SaveScreenshotAsync("alert-explained");
         await page.TypeAsync("#resolve-form input[name=analyst]", "Grace Analyst");
         await page.TypeAsync("#resolve-form textarea[name=reason]", "False positive: the articles cover another front.");
         await page.ClickAsync("#resolve-form button[type=submit]");
