@@ -212,7 +212,7 @@ async function route() {
 function alertRow(alert, isNew) {
   const kind = kindOf(alert);
   const state = stateOf(alert);
-  return h("tr", { id: "alert-" + alert.id, "data-alert-id": alert.id, "data-state": state, class: `state-${state}${isNew ? " new" : ""}` },
+  return h("tr", { id: "alert-" + alert.id, "data-alert-id": alert.id, "data-state": state, class: `row-${state}${isNew ? " new" : ""}` },
     h("td", {}, formatTime(alert.raisedAt)),
     h("td", {}, h("span", { class: "badge kind-" + kind }, kind)),
     h("td", {}, severityOf(alert)),
