@@ -141,7 +141,7 @@ public sealed class ContractPagesTests(ChromiumFixture chromium)
         await WaitForCallAsync(backend, c => c.Method == "ListAlerts" && c.Headers.GetValue("x-api-key") == "analyst-key-1");
         await WaitForCallAsync(backend, c => c.Method == "SubscribeAlerts" && c.Headers.GetValue("x-api-key") == "analyst-key-1");
         Assert.Equal("analyst-key-1", (await page.EvaluateAsync("sessionStorage.getItem('nm.credential')"))!.GetValue<string>());
-        Assert.Equal(0, (await page.EvaluateAsync("localStorage.length"))!.GetValue<int>());
+        Assert.Null(await page.EvaluateAsync("localStorage.getItem('nm.credential')"));
 
         await page.EvaluateAsync("(() => { const s = document.getElementById('credential-kind'); s.value = 'bearer'; })()");
         await page.TypeAsync("#credential", "eyJhbGciOiJIUzI1NiJ9.e30.sig");
