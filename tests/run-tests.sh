@@ -23,6 +23,14 @@ if ! command -v kubectl >/dev/null 2>&1 && [ -z "${NM_KUBECTL:-}" ]; then
   apt-get install -y kubectl >/dev/null 2>&1 || echo "kubectl could not be installed: install kubectl >= 1.27 or set NM_KUBECTL."
 fi
 
+# ensure chromium: tests/NarrativeMonitor.Dashboard.Tests drive the dashboard in Debian's headless chromium (over the
+# DevTools protocol; nothing is downloaded at test time). Without it those tests fail saying what to install.
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${NM_CHROMIUM:-}" ]; then
+  echo "chromium not found: installing Debian's chromium (the dashboard tests fail without it)."
+  (export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 \
+    || echo "chromium could not be installed: apt-get install chromium, or set NM_CHROMIUM to a Chromium executable."
+fi
+
 results="$(mktemp -d)"
 status=0
 dotnet test NarrativeMonitor.sln -c Release --logger "trx" --results-directory "$results" "$@" || status=$?

@@ -49,7 +49,7 @@ public static class CliCommands
     private static Command Serve()
     {
         var command = new Command("serve", "Runs ingest, classification and alert in one process with embedded defaults " +
-            "(in-memory transport and store; gRPC on http://127.0.0.1:5001, /health on http://127.0.0.1:5000). " +
+            "(in-memory transport and store; gRPC on http://127.0.0.1:5001, the dashboard and /health on http://127.0.0.1:5000). " +
             "Configuration keys override the defaults, e.g. --Storage:Provider=Redis --Messaging:Transport=RabbitMq.");
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>

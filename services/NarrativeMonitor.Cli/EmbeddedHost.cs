@@ -5,12 +5,16 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using NarrativeMonitor.Alerts;
 using NarrativeMonitor.Classification;
+using NarrativeMonitor.Dashboard;
 using NarrativeMonitor.Ingest;
 using NarrativeMonitor.ServiceDefaults;
 
 namespace NarrativeMonitor.Cli;
 
-/// <summary>The three services in one process: one bus carries every consumer, one set of stores serves every API.</summary>
+/// <summary>
+/// The three services in one process: one bus carries every consumer, one set of stores serves every API; the dashboard is
+/// served on the HTTP endpoint and calls the services over the gRPC endpoint.
+/// </summary>
 public static class EmbeddedHost
 {
     /// <summary>Defaults of embedded mode: in-memory transport and store, gRPC and HTTP on loopback, no authentication (loopback only).</summary>
@@ -44,10 +48,15 @@ public static class EmbeddedHost
             builder.Configuration.AddInMemoryCollection(overrides);
         }
 
+        var grpcUrl = builder.Configuration["Kestrel:Endpoints:Grpc:Url"]!.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal);
+        builder.Configuration["Dashboard:AlertsAddress"] ??= grpcUrl;
+        builder.Configuration["Dashboard:ClassificationAddress"] ??= grpcUrl;
+
         builder.AddServiceDefaults();
         builder.AddIngestServices();
         builder.AddClassificationServices();
         builder.AddAlertServices();
+        builder.AddDashboardServices();
         builder.Services.AddSingleton<ReplayProgress>();
         builder.AddMessaging(bus =>
         {
@@ -63,6 +72,7 @@ public static class EmbeddedHost
         app.MapIngestEndpoints();
         app.MapClassificationEndpoints();
         app.MapAlertEndpoints();
+        app.MapDashboard();
         return app;
     }
 

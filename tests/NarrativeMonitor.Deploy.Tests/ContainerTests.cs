@@ -10,7 +10,7 @@ namespace NarrativeMonitor.Deploy.Tests;
 /// </summary>
 public sealed partial class ContainerTests
 {
-    public static readonly TheoryData<string> Services = new() { "Ingest", "Classification", "Alerts" };
+    public static readonly TheoryData<string> Services = new() { "Ingest", "Classification", "Alerts", "Dashboard" };
 
     [Theory]
     [MemberData(nameof(Services))]
@@ -118,6 +118,16 @@ public sealed partial class ContainerTests
             var healthcheck = string.Join(' ', service.Map("healthcheck").Strings("test"));
             Assert.Contains($"/dev/tcp/127.0.0.1/{ports.Min()}/", healthcheck.Replace(" ", "/", StringComparison.Ordinal) + "/");
         }
+
+        // The dashboard needs only the services it calls, by their compose names and gRPC ports.
+        var dashboard = services.Map("dashboard")!;
+        Assert.True(File.Exists(Repo.PathOf(dashboard.Map("build").Str("dockerfile")!)));
+        Assert.Equal("service_healthy", dashboard.Map("depends_on").Map("alerts").Str("condition"));
+        Assert.Equal("service_healthy", dashboard.Map("depends_on").Map("classification").Str("condition"));
+        Assert.All(dashboard.Map("environment")!.Keys, variable => Assert.Null(OptionsKeys.Problem(variable)));
+        Assert.Equal($"http://alerts:{KestrelPorts("Alerts").Max()}", dashboard.Map("environment").Str("Dashboard__AlertsAddress"));
+        Assert.Equal($"http://classification:{KestrelPorts("Classification").Max()}", dashboard.Map("environment").Str("Dashboard__ClassificationAddress"));
+        Assert.Equal(KestrelPorts("Dashboard").Order(), dashboard.Strings("ports").Select(p => p.Split(':')[^1]).Order());
     }
 
     private static string Dockerfile(string service) => File.ReadAllText(Repo.PathOf("services", $"NarrativeMonitor.{service}", "Dockerfile"));

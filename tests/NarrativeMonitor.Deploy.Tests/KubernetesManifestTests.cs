@@ -58,6 +58,9 @@ public sealed class KubernetesManifestTests
             Assert.Contains(documents, d => d.Kind() == "PodDisruptionBudget" && d.Name() == service);
         }
 
+        Assert.Contains(documents, d => d.Kind() == "Deployment" && d.Name() == "narrativemonitor-dashboard");
+        Assert.Contains(documents, d => d.Kind() == "Service" && d.Name() == "narrativemonitor-dashboard");
+
         var hpas = Rendered.OfKind(overlay, "HorizontalPodAutoscaler").ToList();
         Assert.Equal(["narrativemonitor-alerts", "narrativemonitor-ingest"], hpas.Select(h => h.At("spec.scaleTargetRef").Str("name")).Order());
         Assert.All(hpas, h => Assert.Contains(h.At("spec").Maps("metrics"), m => m.At("resource").Str("name") == "cpu"));
@@ -286,6 +289,22 @@ public sealed class KubernetesManifestTests
             {
                 Assert.All(deployments, d => Assert.Contains(d.At("spec.template.spec").Maps("containers").SelectMany(c => c.Maps("ports")), p => p.Str("name") == endpoint.Str("port")));
             }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Rendered.Overlays), MemberType = typeof(Rendered))]
+    public void Dashboard_addresses_name_rendered_headless_services_on_their_grpc_ports(string overlay)
+    {
+        var config = Assert.Single(Rendered.OfKind(overlay, "ConfigMap"), c => c.Name().StartsWith("narrativemonitor-dashboard-", StringComparison.Ordinal)).Map("data")!;
+        foreach (var key in new[] { "Dashboard__AlertsAddress", "Dashboard__ClassificationAddress" })
+        {
+            var address = new Uri(config[key]!.ToString()!);
+            Assert.Equal("dns", address.Scheme);
+            var hostAndPort = address.AbsolutePath.Trim('/').Split(':');
+            var service = Assert.Single(Rendered.OfKind(overlay, "Service"), s => s.Name() == hostAndPort[0]);
+            Assert.Equal("None", service.At("spec").Str("clusterIP"));
+            Assert.Contains(service.At("spec").Maps("ports"), p => p.Str("port") == hostAndPort[1] && p.Str("name") == "grpc");
         }
     }
 

@@ -153,6 +153,7 @@ public static class OptionsKeys
         typeof(Ingest.IngestOptions).Assembly,
         typeof(Classification.ClassificationOptions).Assembly,
         typeof(Alerts.AlertOptions).Assembly,
+        typeof(Dashboard.DashboardOptions).Assembly,
     ];
 
     public static readonly IReadOnlyDictionary<string, Type> Sections = FindSections();
