@@ -31,7 +31,7 @@ public static class DashboardServiceExtensions
             context.Response.Headers.XContentTypeOptions = "nosniff";
             context.Response.Headers.CacheControl = "no-cache";
             return Results.Stream(files.GetFileInfo("index.html").CreateReadStream(), "text/html; charset=utf-8");
-        });
+        }).AllowAnonymous();
         foreach (var (name, contentType) in new[] { ("app.js", "text/javascript; charset=utf-8"), ("app.css", "text/css; charset=utf-8") })
         {
             app.MapGet("/" + name, (HttpContext context) =>
@@ -44,10 +44,11 @@ public static class DashboardServiceExtensions
                 return context.Request.Headers.IfNoneMatch == etag
                     ? Results.StatusCode(StatusCodes.Status304NotModified)
                     : Results.Stream(file.CreateReadStream(), contentType);
-            });
+            }).AllowAnonymous();
         }
 
-        DashboardApi.Map(app.MapGroup("/api"));
+        // The dashboard holds no authority of its own: it forwards the browser's key or token, and the services decide.
+        DashboardApi.Map(app.MapGroup("/api").AllowAnonymous());
         return app;
     }
 }
