@@ -111,8 +111,33 @@ public sealed class RawGrpcClient : IDisposable
                 return new RawOutcome(StatusCode.OK, headersSeen ? "stream open" : "stream open, nothing sent yet", headersSeen ? 200 : 0, messages, null);
             }
 
+            if (!cancel.IsCancellationRequested && ResetCode(ex) is { } reset)
+            {
+                return new RawOutcome(reset, "stream reset by the server", 0, messages, null);
+            }
+
             return RawOutcome.Missing(cancel.IsCancellationRequested ? $"no answer within {patience.TotalSeconds:F0} s" : Describe(ex));
         }
+    }
+
+    /// <summary>The status a gRPC client reads from an HTTP/2 RST_STREAM, as "gRPC over HTTP2" maps the error codes.</summary>
+    private static StatusCode? ResetCode(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is HttpProtocolException protocol)
+            {
+                return protocol.ErrorCode switch
+                {
+                    0x7 => StatusCode.Unavailable, // REFUSED_STREAM
+                    0x8 => StatusCode.Cancelled, // CANCEL
+                    0xb => StatusCode.ResourceExhausted, // ENHANCE_YOUR_CALM
+                    _ => null,
+                };
+            }
+        }
+
+        return null;
     }
 
     private static string Describe(Exception ex)
