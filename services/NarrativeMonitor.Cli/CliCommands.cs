@@ -87,10 +87,18 @@ public static class CliCommands
                 }
             }
 
-            var result = distributed
-                ? await ReplayDistributedAsync(loaded, uris[0], uris[1], uris[2], uris[3], parse.GetValue(prefix)!, cancellationToken)
-                : await ReplayEmbeddedAsync(loaded, cancellationToken);
-            return await ReportAsync(result, parse.GetValue(output));
+            try
+            {
+                var result = distributed
+                    ? await ReplayDistributedAsync(loaded, uris[0], uris[1], uris[2], uris[3], parse.GetValue(prefix)!, cancellationToken)
+                    : await ReplayEmbeddedAsync(loaded, cancellationToken);
+                return await ReportAsync(result, parse.GetValue(output));
+            }
+            catch (CorpusException ex)
+            {
+                await Console.Error.WriteLineAsync(ex.Message);
+                return 2;
+            }
         });
         return command;
     }
