@@ -28,7 +28,8 @@ public sealed class GrpcFuzzTests(RedisFixture redis, RabbitMqFixture rabbit, IT
     /// </summary>
     private const long MaxManagedGrowthBytes = 384L * 1024 * 1024;
 
-    /// <summary>Growth allowed in the last round: the pools are full by then, so anything more is a leak.</summary>
+    /// <summary>Growth allowed in the last round over the earlier rounds' highest mark: the pools are full by then, so
+    /// anything more is a leak.</summary>
     private const long MaxLastRoundGrowthBytes = 64L * 1024 * 1024;
 
     [Fact]
@@ -96,7 +97,8 @@ public sealed class GrpcFuzzTests(RedisFixture redis, RabbitMqFixture rabbit, IT
         Assert.True(valid.Accepted.Count > 0, "no valid article was accepted during the fuzzing");
         var growth = after.ManagedBytes - before.ManagedBytes;
         Assert.True(growth < MaxManagedGrowthBytes, $"the managed heap grew by {growth / 1048576.0:F0} MiB over the run");
-        var lastRound = after.ManagedBytes - measured[^2].Memory.ManagedBytes;
+        // Pools fill and drain with the load, so the last round is compared with the highest mark of the earlier ones.
+        var lastRound = after.ManagedBytes - measured.Skip(1).SkipLast(1).Max(m => m.Memory.ManagedBytes);
         Assert.True(lastRound < MaxLastRoundGrowthBytes, $"the managed heap still grew by {lastRound / 1048576.0:F0} MiB in the last round of the same requests");
 
         async Task RunAsync(IEnumerable<FuzzCase> batch) =>
@@ -108,13 +110,14 @@ public sealed class GrpcFuzzTests(RedisFixture redis, RabbitMqFixture rabbit, IT
             });
     }
 
+    /// <summary>Whether the exception was thrown (its first frame) by grpc-dotnet's frame reader, gzip decompression or
+    /// Kestrel's request body (a client that reset its stream), not by our code, even when it passed through our handler
+    /// (a client-streaming handler reads the frames).</summary>
     private static bool ThrownByFramework(Exception? exception)
     {
-        var stack = exception?.ToString() ?? "";
-        return !stack.Contains(" at NarrativeMonitor.", StringComparison.Ordinal)
-            && (stack.Contains("Grpc.AspNetCore.Server.Internal.PipeExtensions", StringComparison.Ordinal)
-                || stack.Contains("System.IO.Compression", StringComparison.Ordinal)
-                || stack.Contains("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal));
+        var thrower = exception?.StackTrace?.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "";
+        return new[] { "at Grpc.AspNetCore.Server.Internal.PipeExtensions.", "at System.IO.Compression.", "at System.IO.Pipelines.", "at Microsoft.AspNetCore.Server.Kestrel." }
+            .Any(prefix => thrower.StartsWith(prefix, StringComparison.Ordinal));
     }
 
     private static bool Proper(FuzzCase fuzzCase, RawOutcome outcome)
