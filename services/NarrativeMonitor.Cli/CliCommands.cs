@@ -147,6 +147,13 @@ public static class CliCommands
                     : await ReplayEmbeddedAsync(loaded, cancellationToken,
                         labelled is null ? null : services => services.AddSingleton(labelled), progress);
             }
+            catch (CorpusException ex)
+            {
+                // The services refused a source or claim of the corpus: its file and line, before any article was sent.
+                progress.Done();
+                await stderr.WriteLineAsync(ex.Message);
+                return ExitCodes.Usage;
+            }
             catch (RpcException ex)
             {
                 progress.Done();

@@ -4,7 +4,8 @@ using System.Text.Json.Serialization;
 
 namespace NarrativeMonitor.Cli;
 
-public sealed record CorpusSource(string Id, string Name, string Kind, string Country, string Language);
+/// <param name="Location">file:line where the entry starts, for messages.</param>
+public sealed record CorpusSource(string Id, string Name, string Kind, string Country, string Language, string Location = "");
 
 public sealed record CorpusClaimRules(int ConfirmationSources, int OmissionArticles, TimeSpan? OmissionWindow);
 
@@ -14,7 +15,8 @@ public sealed record CorpusClaim(
     string Topic,
     IReadOnlyList<string> Keywords,
     IReadOnlyList<string> TopicKeywords,
-    CorpusClaimRules? Rules);
+    CorpusClaimRules? Rules,
+    string Location = "");
 
 public sealed record CorpusArticle(
     string Id,
@@ -53,12 +55,12 @@ public sealed record Corpus(IReadOnlyList<CorpusSource> Sources, IReadOnlyList<C
         }
 
         var sources = ReadArray<SourceDto>(directory, SourcesFile)
-            .Select((s, i) => ValidateSource(s, Path.Combine(directory, SourcesFile), i))
+            .Select((s, i) => ValidateSource(s.Item, $"{Path.Combine(directory, SourcesFile)}:{s.Line}", i))
             .ToList();
         Duplicates(sources.Select(s => s.Id), Path.Combine(directory, SourcesFile), "source id");
 
         var claims = ReadArray<ClaimDto>(directory, ClaimsFile)
-            .Select((c, i) => ValidateClaim(c, Path.Combine(directory, ClaimsFile), i))
+            .Select((c, i) => ValidateClaim(c.Item, $"{Path.Combine(directory, ClaimsFile)}:{c.Line}", i))
             .ToList();
         Duplicates(claims.Select(c => c.Id), Path.Combine(directory, ClaimsFile), "claim id");
 
@@ -71,7 +73,8 @@ public sealed record Corpus(IReadOnlyList<CorpusSource> Sources, IReadOnlyList<C
     public IReadOnlyList<CorpusArticle> ArticlesInPublishedOrder() =>
         Articles.OrderBy(a => a.PublishedAt).ThenBy(a => a.Id, StringComparer.Ordinal).ToList();
 
-    private static List<T> ReadArray<T>(string directory, string file)
+    /// <summary>The array's elements, each with the line it starts on, so a problem in one can name its line.</summary>
+    private static List<(T Item, int Line)> ReadArray<T>(string directory, string file)
     {
         var path = Path.Combine(directory, file);
         if (!File.Exists(path))
@@ -79,10 +82,16 @@ public sealed record Corpus(IReadOnlyList<CorpusSource> Sources, IReadOnlyList<C
             throw new CorpusException($"{path}: missing (a corpus folder holds {SourcesFile}, {ClaimsFile} and {ArticlesFile})");
         }
 
+        var bytes = File.ReadAllBytes(path);
         try
         {
-            return JsonSerializer.Deserialize<List<T>>(File.ReadAllText(path), Json)
+            var items = JsonSerializer.Deserialize<List<T?>>(bytes, Json)
                 ?? throw new CorpusException($"{path}:1: expected a JSON array");
+            var lines = ElementLines(bytes);
+            return items.Select((item, i) => item is null
+                    ? throw new CorpusException($"{path}:{lines[i]}: expected a JSON object, not null")
+                    : (item!, lines[i]))
+                .ToList();
         }
         catch (JsonException ex)
         {
@@ -90,9 +99,24 @@ public sealed record Corpus(IReadOnlyList<CorpusSource> Sources, IReadOnlyList<C
         }
     }
 
-    private static CorpusSource ValidateSource(SourceDto dto, string path, int index)
+    private static List<int> ElementLines(byte[] json)
     {
-        var where = $"{path}: source #{index + 1}";
+        var lines = new List<int>();
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        while (reader.Read())
+        {
+            if (reader.CurrentDepth == 1 && reader.TokenType is not (JsonTokenType.EndObject or JsonTokenType.EndArray))
+            {
+                lines.Add(json.AsSpan(0, (int)reader.TokenStartIndex).Count((byte)'\n') + 1);
+            }
+        }
+
+        return lines;
+    }
+
+    private static CorpusSource ValidateSource(SourceDto dto, string location, int index)
+    {
+        var where = $"{location}: source #{index + 1}";
         var id = Required(dto.Id, where, "id");
         var kind = Required(dto.Kind, where, "kind");
         if (!SourceKinds.Contains(kind))
@@ -100,19 +124,20 @@ public sealed record Corpus(IReadOnlyList<CorpusSource> Sources, IReadOnlyList<C
             throw new CorpusException($"{where} ({id}): kind '{kind}' is not one of {string.Join(", ", SourceKinds)}");
         }
 
-        return new CorpusSource(id, Required(dto.Name, where, "name"), kind, dto.Country ?? "", dto.Language ?? "");
+        return new CorpusSource(id, Required(dto.Name, where, "name"), kind, dto.Country ?? "", dto.Language ?? "", location);
     }
 
-    private static CorpusClaim ValidateClaim(ClaimDto dto, string path, int index)
+    private static CorpusClaim ValidateClaim(ClaimDto dto, string location, int index)
     {
-        var where = $"{path}: claim #{index + 1}";
+        var where = $"{location}: claim #{index + 1}";
         return new CorpusClaim(
             Required(dto.Id, where, "id"),
             Required(dto.Statement, where, "statement"),
             Required(dto.Topic, where, "topic"),
             dto.Keywords ?? [],
             dto.TopicKeywords ?? [],
-            dto.Rules is null ? null : new CorpusClaimRules(dto.Rules.ConfirmationSources, dto.Rules.OmissionArticles, ParseWindow(dto.Rules.OmissionWindow, where)));
+            dto.Rules is null ? null : new CorpusClaimRules(dto.Rules.ConfirmationSources, dto.Rules.OmissionArticles, ParseWindow(dto.Rules.OmissionWindow, where)),
+            location);
     }
 
     private static TimeSpan? ParseWindow(string? value, string where)

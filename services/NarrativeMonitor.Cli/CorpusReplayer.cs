@@ -25,14 +25,29 @@ public sealed class CorpusReplayer(
 
     public async Task<ReplayResult> ReplayAsync(Corpus corpus, IProgress<int>? articlesDone = null, CancellationToken cancellationToken = default)
     {
+        // A source or claim the services refuse stops the replay before any article goes in, naming its file and line.
         foreach (var source in corpus.Sources)
         {
-            await ingest.RegisterSourceAsync(new RegisterSourceRequest { Source = ToProto(source) }, cancellationToken: cancellationToken);
+            try
+            {
+                await ingest.RegisterSourceAsync(new RegisterSourceRequest { Source = ToProto(source) }, cancellationToken: cancellationToken);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
+            {
+                throw new CorpusException($"{source.Location}: source '{source.Id}' refused: {ex.Status.Detail}");
+            }
         }
 
         foreach (var claim in corpus.Claims)
         {
-            await UpsertClaimAsync(ToProto(claim), cancellationToken);
+            try
+            {
+                await UpsertClaimAsync(ToProto(claim), cancellationToken);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
+            {
+                throw new CorpusException($"{claim.Location}: claim '{claim.Id}' refused: {ex.Status.Detail}");
+            }
         }
 
         int accepted = 0, duplicates = 0, done = 0;

@@ -64,10 +64,12 @@ public static class ServiceDefaultsExtensions
         {
             options.EnableDetailedErrors = false;
             options.MaxReceiveMessageSize = 8 * 1024 * 1024;
+            options.Interceptors.Add<CallGuardInterceptor>();
         });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks(health =>
             health.Services.Map(LivenessService, check => check.Tags.Contains(LiveTag)));
+        builder.Services.AnswerUndecodableRequestsWithInvalidArgument();
 
         builder.AddServiceSecurity();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));

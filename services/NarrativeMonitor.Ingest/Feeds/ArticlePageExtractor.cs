@@ -22,8 +22,10 @@ public static class ArticlePageExtractor
         "script, style, noscript, template, svg, iframe, nav, header, footer, aside, form, button, " +
         "[role=navigation], [role=banner], [role=contentinfo], [role=complementary], [aria-hidden=true]";
 
+    /// <exception cref="FeedPollException">The page nests deeper than <see cref="HtmlNesting.MaxDepth"/> elements.</exception>
     public static ExtractedPage Extract(byte[] html)
     {
+        HtmlNesting.EnsureShallow(html);
         using var stream = new MemoryStream(html, writable: false);
         var document = new HtmlParser().ParseDocument(stream);
         return Extract(document);

@@ -5,7 +5,7 @@ using AngleSharp.Html.Parser;
 namespace NarrativeMonitor.Ingest.Feeds;
 
 /// <summary>Plain text of HTML, with block elements as paragraph breaks (which TextNormalizer.NormalizeBody keeps).</summary>
-public static class HtmlText
+public static partial class HtmlText
 {
     private static readonly HashSet<string> Skipped = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -29,6 +29,12 @@ public static class HtmlText
         if (!html.Contains('<') && !html.Contains('&'))
         {
             return TextNormalizer.NormalizeBody(html);
+        }
+
+        if (!HtmlNesting.IsShallow(html))
+        {
+            // Too deep to parse safely (see HtmlNesting): the text between the tags still serves as the item's text.
+            return TextNormalizer.NormalizeBody(System.Net.WebUtility.HtmlDecode(Tags().Replace(html, " ")));
         }
 
         var document = new HtmlParser().ParseDocument(html);
@@ -68,4 +74,7 @@ public static class HtmlText
             }
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("<[^>]*>")]
+    private static partial System.Text.RegularExpressions.Regex Tags();
 }

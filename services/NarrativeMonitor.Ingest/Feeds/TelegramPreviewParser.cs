@@ -16,6 +16,7 @@ public static class TelegramPreviewParser
 
     public static IReadOnlyList<FeedItem> Parse(byte[] html)
     {
+        HtmlNesting.EnsureShallow(html);
         using var stream = new MemoryStream(html, writable: false);
         var document = new HtmlParser().ParseDocument(stream);
         var items = new List<FeedItem>();
