@@ -47,6 +47,8 @@ public sealed class FuzzCluster : IAsyncDisposable
         settings["Auth:Mode"] = "Open";
         // Hostile AddFeed calls would otherwise make the poller fetch whatever URLs they registered.
         settings["Feeds:Enabled"] = "false";
+        // Likewise hostile CreateWebhook calls would have alert events POSTed to whatever they registered.
+        settings["Webhooks:Enabled"] = "false";
         var errors = new ErrorLog();
 
         var observerBuilder = Host.CreateApplicationBuilder();

@@ -24,9 +24,10 @@ public sealed class GrpcFuzzTests(RedisFixture redis, RabbitMqFixture rabbit, IT
     /// <summary>
     /// Managed heap growth over the run, after full collections, that counts as bounded. Generous: buffer pools
     /// (ArrayPool, Kestrel's) keep some of the 8 MiB buffers the largest requests needed; one retained request per call
-    /// would be gigabytes.
+    /// would be gigabytes. With 32 methods the heap settles at about 500 MiB above the start after the first round and
+    /// stays there (see the README's figures); the last-round check below is the one that catches a leak.
     /// </summary>
-    private const long MaxManagedGrowthBytes = 384L * 1024 * 1024;
+    private const long MaxManagedGrowthBytes = 768L * 1024 * 1024;
 
     /// <summary>Growth allowed in the last round over the earlier rounds' highest mark: the pools are full by then, so
     /// anything more is a leak.</summary>

@@ -50,6 +50,8 @@ public static class GrpcMethods
         "narrativemonitor.ingest.v1" => ServiceHost.Ingest,
         "narrativemonitor.classification.v1" => ServiceHost.Classification,
         "narrativemonitor.alerts.v1" => ServiceHost.Alerts,
+        // Every service serves the error-queue API for its own consumers; classification's has queues to read.
+        "narrativemonitor.admin.v1" => ServiceHost.Classification,
         var package => throw new InvalidOperationException(
             $"No host serves package {package} ({service.FullName}): teach GrpcMethods.HostOf and FuzzCluster which service hosts it."),
     };
