@@ -135,7 +135,15 @@ public sealed class FaultServers : IAsyncLifetime
             throw new InvalidOperationException($"rabbitmq-server -detached failed ({result.ExitCode}): {result.Output}");
         }
 
+        // await_startup fails at once while the node has not registered yet: ask again until it answers.
+        var clock = Stopwatch.StartNew();
         var ready = await RabbitCtlAsync("await_startup", TimeSpan.FromSeconds(120));
+        while (ready.ExitCode != 0 && clock.Elapsed < TimeSpan.FromSeconds(120))
+        {
+            await Task.Delay(1000);
+            ready = await RabbitCtlAsync("await_startup", TimeSpan.FromSeconds(120));
+        }
+
         if (ready.ExitCode != 0)
         {
             throw new InvalidOperationException(
