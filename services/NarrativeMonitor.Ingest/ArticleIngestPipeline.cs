@@ -202,6 +202,7 @@ public sealed partial class ArticleIngestPipeline(
             try
             {
                 await publishEndpoint.Publish(new ArticleBatchIngested { Articles = batch.Select(e => e.Message).ToArray() }, cancellationToken);
+                await MarkPublishedAsync(batch.Select(e => e.Claimed.Claim).ToArray());
             }
             catch (Exception ex)
             {
@@ -249,9 +250,21 @@ public sealed partial class ArticleIngestPipeline(
 
     private async Task<Prepared> PrepareAsync(Article? article, CancellationToken cancellationToken)
     {
-        var source = article is { SourceId.Length: > 0 } && SourceValidator.IsValidId(article.SourceId)
-            ? await sources.GetAsync(article.SourceId, cancellationToken)
-            : null;
+        SourceRecord? source;
+        try
+        {
+            source = article is { SourceId.Length: > 0 } && SourceValidator.IsValidId(article.SourceId)
+                ? await sources.GetAsync(article.SourceId, cancellationToken)
+                : null;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // The store is down or still loading: the article is not refused, it is to be retried.
+            LogStoreUnavailable(ex, article?.Id ?? "");
+            return new Prepared(SubmissionResult.Rejected(
+                new IngestError(StatusCode.Unavailable, "article", "the source registry is unavailable; retry the article"), article?.Id is { Length: > 0 } id ? id : null), null);
+        }
+
         var validated = validator.Validate(article, source);
         if (validated.Error is { } error)
         {
@@ -335,6 +348,7 @@ public sealed partial class ArticleIngestPipeline(
         try
         {
             await publishEndpoint.Publish(BuildMessage(claimed), cancellationToken);
+            await MarkPublishedAsync([claimed.Claim]);
         }
         catch (Exception ex)
         {
@@ -359,6 +373,19 @@ public sealed partial class ArticleIngestPipeline(
         return new SubmissionResult(IngestOutcome.Accepted, claimed.Article.Id, NearDuplicateOf: claimed.NearDuplicate.Match?.ArticleId);
     }
 
+    private async Task MarkPublishedAsync(DeduplicationClaim[] claims)
+    {
+        try
+        {
+            await deduplicator.MarkPublishedAsync(claims, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // The claims stay pending: a retry of these articles is published again, which the consumers absorb.
+            LogMarkPublishedFailed(ex, claims.Length, claims[0].ArticleId);
+        }
+    }
+
     private async Task ReleaseAsync(DeduplicationClaim claim, NearDuplicateResult nearDuplicate, string articleId)
     {
         try
@@ -368,7 +395,7 @@ public sealed partial class ArticleIngestPipeline(
         }
         catch (Exception releaseError)
         {
-            // The article stays claimed but unpublished: a retry will be answered DUPLICATE. Rare and loud.
+            // The claim stays pending: a retry of the same article takes it again; another article with its URL or text is refused.
             LogReleaseFailed(releaseError, articleId);
         }
     }
@@ -407,7 +434,10 @@ public sealed partial class ArticleIngestPipeline(
     [LoggerMessage(LogLevel.Warning, "Publishing {ArticleId} failed; its de-duplication claim is released")]
     private partial void LogPublishFailed(Exception exception, string articleId);
 
-    [LoggerMessage(LogLevel.Error, "Releasing the de-duplication claim of unpublished {ArticleId} failed; a retry will be answered DUPLICATE")]
+    [LoggerMessage(LogLevel.Warning, "Marking {ArticleCount} articles from {FirstArticleId} published failed; a retry of them is published again")]
+    private partial void LogMarkPublishedFailed(Exception exception, int articleCount, string firstArticleId);
+
+    [LoggerMessage(LogLevel.Warning, "Releasing the de-duplication claim of unpublished {ArticleId} failed; it stays pending, so a retry of the same article is taken")]
     private partial void LogReleaseFailed(Exception exception, string articleId);
 
     [LoggerMessage(LogLevel.Warning, "The de-duplication store did not answer for {ArticleId}")]
