@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using NarrativeMonitor.Contracts;
+using NarrativeMonitor.ServiceDefaults;
 
 namespace NarrativeMonitor.Alerts;
 
@@ -40,5 +41,6 @@ public sealed class ArticleBatchClassifiedConsumerDefinition : ConsumerDefinitio
             retry.Intervals(100, 500, 2_000, 5_000);
             retry.Ignore<ArgumentException>();
         });
+        consumerConfigurator.UseMessageRetry(StoreOutageRetry.Configure);
     }
 }

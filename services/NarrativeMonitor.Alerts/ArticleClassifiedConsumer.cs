@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using NarrativeMonitor.Contracts;
+using NarrativeMonitor.ServiceDefaults;
 
 namespace NarrativeMonitor.Alerts;
 
@@ -39,6 +40,7 @@ public sealed class ArticleClassifiedConsumerDefinition : ConsumerDefinition<Art
             retry.Intervals(100, 500, 2_000, 5_000);
             retry.Ignore<ArgumentException>();
         });
+        consumerConfigurator.UseMessageRetry(StoreOutageRetry.Configure);
         // One outlet's articles one at a time: its ledger version is what concurrent evaluations would fight over.
         var partitioner = endpointConfigurator.CreatePartitioner(_options.Partitions);
         consumerConfigurator.Message<ArticleClassified>(message => message.UsePartitioner(partitioner, c => c.Message.SourceId));

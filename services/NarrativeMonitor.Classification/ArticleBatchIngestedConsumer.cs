@@ -1,5 +1,6 @@
 using MassTransit;
 using NarrativeMonitor.Contracts;
+using NarrativeMonitor.ServiceDefaults;
 
 namespace NarrativeMonitor.Classification;
 
@@ -49,5 +50,6 @@ public sealed class ArticleBatchIngestedConsumerDefinition : ConsumerDefinition<
             retry.Ignore<ArgumentException>();
             retry.Intervals(100, 500, 2_000, 5_000);
         });
+        consumerConfigurator.UseMessageRetry(StoreOutageRetry.Configure);
     }
 }

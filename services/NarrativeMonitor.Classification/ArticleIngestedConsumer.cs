@@ -1,5 +1,6 @@
 using MassTransit;
 using NarrativeMonitor.Contracts;
+using NarrativeMonitor.ServiceDefaults;
 
 namespace NarrativeMonitor.Classification;
 
@@ -37,5 +38,6 @@ public sealed class ArticleIngestedConsumerDefinition : ConsumerDefinition<Artic
             retry.Ignore<ArgumentException>();
             retry.Intervals(100, 500, 2_000, 5_000);
         });
+        consumerConfigurator.UseMessageRetry(StoreOutageRetry.Configure);
     }
 }

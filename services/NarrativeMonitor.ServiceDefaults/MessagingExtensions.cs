@@ -3,7 +3,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace NarrativeMonitor.ServiceDefaults;
 
@@ -43,17 +42,6 @@ public static class MessagingExtensions
                 {
                     rabbit.SetQuorumQueue();
                 }
-
-                // A Redis restart takes seconds (longer with a big AOF to load), which the consumers' own retries
-                // (about 8 s) do not outlast: their messages would go to the error queue. Store outages retry for about
-                // five minutes instead (tests/NarrativeMonitor.FaultTests kills Redis mid-load for 10 s).
-                endpoint.UseMessageRetry(retry =>
-                {
-                    retry.Handle<RedisConnectionException>();
-                    retry.Handle<RedisTimeoutException>();
-                    retry.Handle<RedisServerException>(e => e.Message.StartsWith("LOADING", StringComparison.Ordinal));
-                    retry.Exponential(12, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2));
-                });
             });
             bus.UsingRabbitMq((context, cfg) =>
             {
