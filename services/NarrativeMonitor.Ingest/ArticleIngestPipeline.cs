@@ -53,6 +53,7 @@ public sealed partial class ArticleIngestPipeline(
     private readonly int _maxConcurrentPublishes = options.Value.MaxConcurrentPublishes;
     private readonly int _publishBatchSize = options.Value.PublishBatchSize;
     private readonly TimeSpan _publishLinger = options.Value.PublishLinger;
+    private readonly TimeSpan _publishTimeout = options.Value.PublishTimeout;
 
     public async Task<SubmissionResult> SubmitAsync(Article? article, CancellationToken cancellationToken = default)
     {
@@ -201,7 +202,9 @@ public sealed partial class ArticleIngestPipeline(
         {
             try
             {
-                await publishEndpoint.Publish(new ArticleBatchIngested { Articles = batch.Select(e => e.Message).ToArray() }, cancellationToken);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(_publishTimeout);
+                await publishEndpoint.Publish(new ArticleBatchIngested { Articles = batch.Select(e => e.Message).ToArray() }, timeout.Token);
                 await MarkPublishedAsync(batch.Select(e => e.Claimed.Claim).ToArray());
             }
             catch (Exception ex)
@@ -347,7 +350,9 @@ public sealed partial class ArticleIngestPipeline(
         var article = claimed.Article;
         try
         {
-            await publishEndpoint.Publish(BuildMessage(claimed), cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_publishTimeout);
+            await publishEndpoint.Publish(BuildMessage(claimed), timeout.Token);
             await MarkPublishedAsync([claimed.Claim]);
         }
         catch (Exception ex)

@@ -21,7 +21,7 @@ public sealed class FaultServers : IAsyncLifetime
     public const string RabbitNode = "nmfault@localhost";
     private const string RabbitScripts = "/usr/lib/rabbitmq/bin";
     private static readonly string Missing =
-        "run tests/servers.sh start (it installs Debian's redis-server and rabbitmq-server; CI runs it) and retry";
+        "run tests/servers.sh install (it installs Debian's redis-server and rabbitmq-server with apt; tests/run-tests.sh runs it) and retry";
 
     private Process? _redis;
 
