@@ -38,6 +38,7 @@ public sealed partial class ArticleIngestPipeline(
     ArticleValidator validator,
     IArticleDeduplicator deduplicator,
     NearDuplicateDetector nearDuplicates,
+    InFlightArticles inFlight,
     IPublishEndpoint publishEndpoint,
     TimeProvider timeProvider,
     IOptions<IngestOptions> options,
@@ -279,6 +280,13 @@ public sealed partial class ArticleIngestPipeline(
         Activity.Current?.SetTag("nm.article.id", normalized.Id);
         Activity.Current?.SetTag("nm.source.id", normalized.SourceId);
         var claim = new DeduplicationClaim(normalized.Id, normalized.SourceId, normalized.Url, normalized.ContentHash);
+        if (!inFlight.TryAdd(normalized.Id))
+        {
+            // Being published by this process right now (e.g. twice in one stream): its pending claim is not abandoned.
+            LogDuplicate(normalized.Id, normalized.Id);
+            return new Prepared(new SubmissionResult(IngestOutcome.Duplicate, normalized.Id, normalized.Id), null);
+        }
+
         DeduplicationResult deduplication;
         try
         {
@@ -286,13 +294,20 @@ public sealed partial class ArticleIngestPipeline(
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
+            inFlight.Remove(normalized.Id);
             LogStoreUnavailable(ex, normalized.Id);
             return new Prepared(SubmissionResult.Rejected(
                 new IngestError(StatusCode.Unavailable, "article", "the de-duplication store is unavailable; retry the article"), normalized.Id), null);
         }
+        catch
+        {
+            inFlight.Remove(normalized.Id);
+            throw;
+        }
 
         if (deduplication.DuplicateOf is { } duplicateOf)
         {
+            inFlight.Remove(normalized.Id);
             LogDuplicate(normalized.Id, duplicateOf);
             return new Prepared(new SubmissionResult(IngestOutcome.Duplicate, normalized.Id, duplicateOf), null);
         }
@@ -309,6 +324,11 @@ public sealed partial class ArticleIngestPipeline(
             await ReleaseAsync(claim, NearDuplicateResult.NotIndexed, normalized.Id);
             return new Prepared(SubmissionResult.Rejected(
                 new IngestError(StatusCode.Unavailable, "article", "the de-duplication store is unavailable; retry the article"), normalized.Id), null);
+        }
+        catch
+        {
+            await ReleaseAsync(claim, NearDuplicateResult.NotIndexed, normalized.Id);
+            throw;
         }
 
         if (nearDuplicate.Match is { } original)
@@ -389,6 +409,13 @@ public sealed partial class ArticleIngestPipeline(
             // The claims stay pending: a retry of these articles is published again, which the consumers absorb.
             LogMarkPublishedFailed(ex, claims.Length, claims[0].ArticleId);
         }
+        finally
+        {
+            foreach (var claim in claims)
+            {
+                inFlight.Remove(claim.ArticleId);
+            }
+        }
     }
 
     private async Task ReleaseAsync(DeduplicationClaim claim, NearDuplicateResult nearDuplicate, string articleId)
@@ -402,6 +429,10 @@ public sealed partial class ArticleIngestPipeline(
         {
             // The claim stays pending: a retry of the same article takes it again; another article with its URL or text is refused.
             LogReleaseFailed(releaseError, articleId);
+        }
+        finally
+        {
+            inFlight.Remove(articleId);
         }
     }
 
