@@ -11,7 +11,7 @@ namespace NarrativeMonitor.ServiceDefaults;
 /// </summary>
 public static class StoreOutageRetry
 {
-    /// <summary>About five minutes: 1 s, 3 s, 7 s, 15 s, then every 30 s.</summary>
+    /// <summary>12 attempts, exponentially further apart up to 30 s: about five minutes.</summary>
     public static void Configure(IRetryConfigurator retry)
     {
         retry.Handle<RedisConnectionException>();
