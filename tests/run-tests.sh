@@ -16,6 +16,10 @@ if [ -z "${NM_TEST_REDIS:-}" ] || [ -z "${NM_TEST_RABBITMQ:-}" ]; then
   fi
 fi
 
+# tests/NarrativeMonitor.FaultTests start, kill -9 and restart a redis-server and a rabbitmq-server of their own
+# (127.0.0.1:16479 and :17772), whichever servers the other tests use: the binaries must be installed.
+tests/servers.sh install || echo "redis-server or rabbitmq-server could not be installed: the fault tests will fail."
+
 # ensure kubectl: tests/NarrativeMonitor.Deploy.Tests renders deploy/k8s with `kubectl kustomize` (kustomize v5).
 # The machine image ships it (package kubectl); Debian's kubernetes-client (1.20, kustomize v2) cannot render the overlays.
 if ! command -v kubectl >/dev/null 2>&1 && [ -z "${NM_KUBECTL:-}" ]; then

@@ -3,6 +3,7 @@
 # .test-servers/. Installs Debian's redis-server and rabbitmq-server when they are missing.
 #   tests/servers.sh start   prints the export lines for NM_TEST_REDIS and NM_TEST_RABBITMQ
 #   tests/servers.sh stop
+#   tests/servers.sh install  only installs the servers (the fault tests start, kill and restart their own)
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -68,5 +69,6 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  install) install_servers ;;
+  *) echo "usage: $0 start|stop|install" >&2; exit 2 ;;
 esac

@@ -37,5 +37,6 @@ public sealed class ArticleBatchClassifiedConsumerDefinition : ConsumerDefinitio
         }
 
         endpointConfigurator.UseConsumerRetry(context);
+        consumerConfigurator.UseMessageRetry(StoreOutageRetry.Configure);
     }
 }

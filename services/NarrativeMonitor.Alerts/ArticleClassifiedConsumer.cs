@@ -36,6 +36,7 @@ public sealed class ArticleClassifiedConsumerDefinition : ConsumerDefinition<Art
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ArticleClassifiedConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.UseConsumerRetry(context);
+        consumerConfigurator.UseMessageRetry(StoreOutageRetry.Configure);
         // One outlet's articles one at a time: its ledger version is what concurrent evaluations would fight over.
         var partitioner = endpointConfigurator.CreatePartitioner(_options.Partitions);
         consumerConfigurator.Message<ArticleClassified>(message => message.UsePartitioner(partitioner, c => c.Message.SourceId));

@@ -46,5 +46,6 @@ public sealed class ArticleBatchIngestedConsumerDefinition : ConsumerDefinition<
         }
 
         endpointConfigurator.UseConsumerRetry(context);
+        consumerConfigurator.UseMessageRetry(StoreOutageRetry.Configure);
     }
 }

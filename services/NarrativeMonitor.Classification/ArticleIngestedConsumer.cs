@@ -34,5 +34,6 @@ public sealed class ArticleIngestedConsumerDefinition : ConsumerDefinition<Artic
         IRegistrationContext context)
     {
         endpointConfigurator.UseConsumerRetry(context);
+        consumerConfigurator.UseMessageRetry(StoreOutageRetry.Configure);
     }
 }

@@ -38,6 +38,7 @@ public sealed partial class ArticleIngestPipeline(
     ArticleValidator validator,
     IArticleDeduplicator deduplicator,
     NearDuplicateDetector nearDuplicates,
+    InFlightArticles inFlight,
     IPublishEndpoint publishEndpoint,
     IngestAdmission admission,
     TimeProvider timeProvider,
@@ -54,6 +55,7 @@ public sealed partial class ArticleIngestPipeline(
     private readonly int _maxConcurrentPublishes = options.Value.MaxConcurrentPublishes;
     private readonly int _publishBatchSize = options.Value.PublishBatchSize;
     private readonly TimeSpan _publishLinger = options.Value.PublishLinger;
+    private readonly TimeSpan _publishTimeout = options.Value.PublishTimeout;
 
     public async Task<SubmissionResult> SubmitAsync(Article? article, CancellationToken cancellationToken = default)
     {
@@ -219,7 +221,10 @@ public sealed partial class ArticleIngestPipeline(
         {
             try
             {
-                await publishEndpoint.Publish(new ArticleBatchIngested { Articles = batch.Select(e => e.Message).ToArray() }, cancellationToken);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(_publishTimeout);
+                await publishEndpoint.Publish(new ArticleBatchIngested { Articles = batch.Select(e => e.Message).ToArray() }, timeout.Token);
+                await MarkPublishedAsync(batch.Select(e => e.Claimed.Claim).ToArray());
             }
             catch (Exception ex)
             {
@@ -299,9 +304,21 @@ public sealed partial class ArticleIngestPipeline(
 
     private async Task<Prepared> PrepareAsync(Article? article, CancellationToken cancellationToken)
     {
-        var source = article is { SourceId.Length: > 0 } && SourceValidator.IsValidId(article.SourceId)
-            ? await sources.GetAsync(article.SourceId, cancellationToken)
-            : null;
+        SourceRecord? source;
+        try
+        {
+            source = article is { SourceId.Length: > 0 } && SourceValidator.IsValidId(article.SourceId)
+                ? await sources.GetAsync(article.SourceId, cancellationToken)
+                : null;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // The store is down or still loading: the article is not refused, it is to be retried.
+            LogStoreUnavailable(ex, article?.Id ?? "");
+            return new Prepared(SubmissionResult.Rejected(
+                new IngestError(StatusCode.Unavailable, "article", "the source registry is unavailable; retry the article"), article?.Id is { Length: > 0 } id ? id : null), null);
+        }
+
         var validated = validator.Validate(article, source);
         if (validated.Error is { } error)
         {
@@ -313,6 +330,13 @@ public sealed partial class ArticleIngestPipeline(
         Activity.Current?.SetTag("nm.article.id", normalized.Id);
         Activity.Current?.SetTag("nm.source.id", normalized.SourceId);
         var claim = new DeduplicationClaim(normalized.Id, normalized.SourceId, normalized.Url, normalized.ContentHash);
+        if (!inFlight.TryAdd(normalized.Id))
+        {
+            // Being published by this process right now (e.g. twice in one stream): its pending claim is not abandoned.
+            LogDuplicate(normalized.Id, normalized.Id);
+            return new Prepared(new SubmissionResult(IngestOutcome.Duplicate, normalized.Id, normalized.Id), null);
+        }
+
         DeduplicationResult deduplication;
         try
         {
@@ -320,13 +344,20 @@ public sealed partial class ArticleIngestPipeline(
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
+            inFlight.Remove(normalized.Id);
             LogStoreUnavailable(ex, normalized.Id);
             return new Prepared(SubmissionResult.Rejected(
                 new IngestError(StatusCode.Unavailable, "article", "the de-duplication store is unavailable; retry the article"), normalized.Id), null);
         }
+        catch
+        {
+            inFlight.Remove(normalized.Id);
+            throw;
+        }
 
         if (deduplication.DuplicateOf is { } duplicateOf)
         {
+            inFlight.Remove(normalized.Id);
             LogDuplicate(normalized.Id, duplicateOf);
             return new Prepared(new SubmissionResult(IngestOutcome.Duplicate, normalized.Id, duplicateOf), null);
         }
@@ -343,6 +374,11 @@ public sealed partial class ArticleIngestPipeline(
             await ReleaseAsync(claim, NearDuplicateResult.NotIndexed, normalized.Id);
             return new Prepared(SubmissionResult.Rejected(
                 new IngestError(StatusCode.Unavailable, "article", "the de-duplication store is unavailable; retry the article"), normalized.Id), null);
+        }
+        catch
+        {
+            await ReleaseAsync(claim, NearDuplicateResult.NotIndexed, normalized.Id);
+            throw;
         }
 
         if (nearDuplicate.Match is { } original)
@@ -385,7 +421,10 @@ public sealed partial class ArticleIngestPipeline(
         var article = claimed.Article;
         try
         {
-            await publishEndpoint.Publish(BuildMessage(claimed), cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_publishTimeout);
+            await publishEndpoint.Publish(BuildMessage(claimed), timeout.Token);
+            await MarkPublishedAsync([claimed.Claim]);
         }
         catch (Exception ex)
         {
@@ -410,6 +449,26 @@ public sealed partial class ArticleIngestPipeline(
         return new SubmissionResult(IngestOutcome.Accepted, claimed.Article.Id, NearDuplicateOf: claimed.NearDuplicate.Match?.ArticleId);
     }
 
+    private async Task MarkPublishedAsync(DeduplicationClaim[] claims)
+    {
+        try
+        {
+            await deduplicator.MarkPublishedAsync(claims, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // The claims stay pending: a retry of these articles is published again, which the consumers absorb.
+            LogMarkPublishedFailed(ex, claims.Length, claims[0].ArticleId);
+        }
+        finally
+        {
+            foreach (var claim in claims)
+            {
+                inFlight.Remove(claim.ArticleId);
+            }
+        }
+    }
+
     private async Task ReleaseAsync(DeduplicationClaim claim, NearDuplicateResult nearDuplicate, string articleId)
     {
         try
@@ -419,8 +478,12 @@ public sealed partial class ArticleIngestPipeline(
         }
         catch (Exception releaseError)
         {
-            // The article stays claimed but unpublished: a retry will be answered DUPLICATE. Rare and loud.
+            // The claim stays pending: a retry of the same article takes it again; another article with its URL or text is refused.
             LogReleaseFailed(releaseError, articleId);
+        }
+        finally
+        {
+            inFlight.Remove(articleId);
         }
     }
 
@@ -458,7 +521,10 @@ public sealed partial class ArticleIngestPipeline(
     [LoggerMessage(LogLevel.Warning, "Publishing {ArticleId} failed; its de-duplication claim is released")]
     private partial void LogPublishFailed(Exception exception, string articleId);
 
-    [LoggerMessage(LogLevel.Error, "Releasing the de-duplication claim of unpublished {ArticleId} failed; a retry will be answered DUPLICATE")]
+    [LoggerMessage(LogLevel.Warning, "Marking {ArticleCount} articles from {FirstArticleId} published failed; a retry of them is published again")]
+    private partial void LogMarkPublishedFailed(Exception exception, int articleCount, string firstArticleId);
+
+    [LoggerMessage(LogLevel.Warning, "Releasing the de-duplication claim of unpublished {ArticleId} failed; it stays pending, so a retry of the same article is taken")]
     private partial void LogReleaseFailed(Exception exception, string articleId);
 
     [LoggerMessage(LogLevel.Warning, "The de-duplication store did not answer for {ArticleId}")]

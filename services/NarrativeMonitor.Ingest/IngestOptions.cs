@@ -30,6 +30,14 @@ public sealed class IngestOptions
     public TimeSpan PublishLinger { get; set; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>
+    /// How long a publish may wait for the broker (a connection, then the confirm) before its articles are answered
+    /// Unavailable and their de-duplication claims released. While the broker is down MassTransit waits for it to come
+    /// back; without this bound a client's call would hang until its own deadline.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// How long a source looked up for an article is reused without asking the store again. Registering through this
     /// process invalidates the entry at once; a registration made by another replica shows after at most this long.
     /// Zero disables the cache.

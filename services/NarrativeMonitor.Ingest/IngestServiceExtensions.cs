@@ -27,6 +27,7 @@ public static class IngestServiceExtensions
         builder.Services.TryAddSingleton<NearDuplicates.NearDuplicateDetector>();
         builder.Services.TryAddSingleton<SourceRegistry>();
         builder.Services.TryAddSingleton<ArticleValidator>();
+        builder.Services.TryAddSingleton<InFlightArticles>();
         // Scoped: it publishes through the scope's IPublishEndpoint, as MassTransit intends.
         builder.Services.TryAddScoped<ArticleIngestPipeline>();
         builder.AddFeedServices();

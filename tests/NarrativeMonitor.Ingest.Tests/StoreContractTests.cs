@@ -108,6 +108,7 @@ public abstract class ArticleDeduplicatorContractTests
     {
         var deduplicator = Create();
         await deduplicator.TryClaimAsync(Claim());
+        await deduplicator.MarkPublishedAsync([Claim()]);
 
         var result = await deduplicator.TryClaimAsync(Claim(id, url, hash));
         Assert.True(result.IsDuplicate);
@@ -154,7 +155,23 @@ public abstract class ArticleDeduplicatorContractTests
         await deduplicator.ReleaseAsync(Claim());
 
         Assert.False((await deduplicator.TryClaimAsync(Claim())).IsDuplicate);
+        await deduplicator.MarkPublishedAsync([Claim()]);
         Assert.True((await deduplicator.TryClaimAsync(Claim())).IsDuplicate);
+    }
+
+    [Fact]
+    public async Task A_claim_never_marked_published_is_taken_again_by_the_same_article_only()
+    {
+        // The publish failed and so did the release (the store went down in between): the client's retry must go through.
+        var deduplicator = Create();
+        await deduplicator.TryClaimAsync(Claim());
+
+        Assert.Equal("a1", (await deduplicator.TryClaimAsync(Claim("a2"))).DuplicateOf);
+        Assert.Equal("a1", (await deduplicator.TryClaimAsync(Claim("a1", hash: "h-edited"))).DuplicateOf);
+        Assert.False((await deduplicator.TryClaimAsync(Claim())).IsDuplicate);
+
+        await deduplicator.MarkPublishedAsync([Claim()]);
+        Assert.Equal("a1", (await deduplicator.TryClaimAsync(Claim())).DuplicateOf);
     }
 
     [Fact]
@@ -182,6 +199,7 @@ public abstract class ArticleDeduplicatorContractTests
     {
         var deduplicator = Create(TimeSpan.FromMinutes(1));
         await deduplicator.TryClaimAsync(Claim());
+        await deduplicator.MarkPublishedAsync([Claim()]);
         Assert.True((await deduplicator.TryClaimAsync(Claim("a2"))).IsDuplicate);
 
         await waitPastTtl();
