@@ -135,7 +135,8 @@ public sealed class ClientCommandTests(EmbeddedServer server) : IClassFixture<Em
         Assert.Equal(server.Alerts.Where(a => a.SourceId == "tass" && a.Kind == Protos.Common.V1.AlertKind.Omission).Select(a => a.Id), tass.Select(a => a.Id));
 
         var resolved = (await Cli.RunOkAsync(At("alerts", "list", "--state", "resolved", "--claim", EmbeddedServer.Claim, "--json"))).OutLines.Select(Alert.Parser.ParseJson).ToList();
-        Assert.Equal(["rg", "rg"], resolved.Select(a => a.SourceId));
+        // Resolved by the outlet's own acknowledgement; another test resolves an alert by hand.
+        Assert.Equal(["rg", "rg"], resolved.Where(a => a.ResolvedBy.Length == 0).Select(a => a.SourceId));
 
         var since = new DateTimeOffset(2024, 11, 15, 0, 0, 0, TimeSpan.Zero);
         var until = new DateTimeOffset(2024, 12, 5, 0, 0, 0, TimeSpan.Zero);
@@ -164,6 +165,35 @@ public sealed class ClientCommandTests(EmbeddedServer server) : IClassFixture<Em
         Assert.Equal(AlertState.Acknowledged, after.State);
         Assert.Equal("filed in the weekly report", after.AcknowledgementNote);
         Assert.Equal("ana", after.AcknowledgedBy);
+    }
+
+    [Fact]
+    public async Task Show_explains_resolve_leaves_an_audit_trail_and_timeline_counts_the_stances_on_the_real_services()
+    {
+        var alert = server.Alerts.First(a => a.SourceId == "rt" && a.Kind == Protos.Common.V1.AlertKind.Denial);
+
+        var shown = Alert.Parser.ParseJson((await Cli.RunOkAsync(At("alerts", "show", alert.Id, "--json"))).Out);
+        Assert.NotEmpty(shown.Explanation.Summary);
+        Assert.NotEmpty(shown.Explanation.ConfirmingArticles);
+        Assert.Equal(alert.Evidence.DivergingArticleIds, shown.Explanation.DivergingArticles.Select(a => a.ArticleId));
+        var table = await Cli.RunOkAsync(At("alerts", "show", alert.Id));
+        Assert.Contains("Explanation:", table.Out);
+        Assert.DoesNotContain("not provided by this server", table.Out);
+
+        var resolve = await Cli.RunOkAsync(At("alerts", "resolve", alert.Id, "--reason", "covered in the weekly report", "--analyst", "ana"));
+        Assert.Contains($"Alert {alert.Id} is resolved (resolved by ana: covered in the weekly report)", resolve.Out);
+        var after = Alert.Parser.ParseJson((await Cli.RunOkAsync(At("alerts", "show", alert.Id, "--json"))).Out);
+        Assert.Equal(AlertState.Resolved, after.State);
+        Assert.Equal("ana", after.ResolvedBy);
+        Assert.Equal([AlertEventType.Raised, AlertEventType.Resolved], after.Audit.Select(e => e.Type));
+        Assert.Equal("ana", after.Audit[^1].Actor);
+
+        var timeline = ClaimTimeline.Parser.ParseJson((await Cli.RunOkAsync(At("timeline", EmbeddedServer.Claim, "--json"))).Out);
+        var rt = Assert.Single(timeline.Outlets, o => o.SourceId == "rt");
+        Assert.True(rt.Days.Sum(d => d.Denies) >= 1, "rt's denial is counted on its day");
+        Assert.NotNull(timeline.ConfirmedAt);
+        var printed = await Cli.RunOkAsync(At("timeline", EmbeddedServer.Claim));
+        Assert.Contains(printed.OutLines, l => l.StartsWith("rt", StringComparison.Ordinal));
     }
 
     [Fact]
