@@ -296,7 +296,8 @@ public sealed class FaultRun : IAsyncDisposable
 
         if (missingAlerts.Count + extraAlerts.Count + differentAlerts.Count > 0)
         {
-            failures.Add($"alerts differ: missing {string.Join(", ", missingAlerts.Take(5))}; extra {string.Join(", ", extraAlerts.Take(5))}; different {string.Join(", ", differentAlerts.Take(5))}");
+            failures.Add($"alerts differ: missing {string.Join(", ", missingAlerts.Take(5))}; extra {string.Join(", ", extraAlerts.Take(5))}; different {string.Join(", ", differentAlerts.Take(5))}"
+                + string.Concat(differentAlerts.Take(2).Select(id => $"\n  {id}: {Differences(expectedById[id], storedById[id].Episode)}")));
         }
 
         if (withdrawn.Count > 0)
@@ -393,5 +394,31 @@ public sealed class FaultRun : IAsyncDisposable
         {
             // A server the test left down has nothing to clean.
         }
+    }
+
+    /// <summary>Which fields of a stored alert differ from the expected one, for the failure message.</summary>
+    private static string Differences(AlertEpisode expected, AlertEpisode stored)
+    {
+        var fields = new List<string>();
+        void Compare(string name, object? e, object? s)
+        {
+            if (!Equals(e, s))
+            {
+                fields.Add($"{name} expected {e ?? "null"} stored {s ?? "null"}");
+            }
+        }
+
+        Compare("raised_at", expected.RaisedAt, stored.RaisedAt);
+        Compare("resolved_at", expected.ResolvedAt, stored.ResolvedAt);
+        Compare("confirmed_at", expected.ConfirmedAt, stored.ConfirmedAt);
+        Compare("diverging", string.Join(",", expected.DivergingArticleIds), string.Join(",", stored.DivergingArticleIds));
+        Compare("confirming", string.Join(",", expected.ConfirmingArticleIds), string.Join(",", stored.ConfirmingArticleIds));
+        Compare("sentences", string.Join("|", expected.EvidenceSentences), string.Join("|", stored.EvidenceSentences));
+        Compare("explanation.summary", expected.Explanation?.Summary, stored.Explanation?.Summary);
+        Compare("explanation.count", expected.Explanation?.OnTopicArticleCount, stored.Explanation?.OnTopicArticleCount);
+        Compare("explanation.window", $"{expected.Explanation?.WindowStart}..{expected.Explanation?.WindowEnd}", $"{stored.Explanation?.WindowStart}..{stored.Explanation?.WindowEnd}");
+        Compare("explanation.diverging", string.Join(",", expected.Explanation?.DivergingArticles ?? []), string.Join(",", stored.Explanation?.DivergingArticles ?? []));
+        Compare("explanation.confirming", string.Join(",", expected.Explanation?.ConfirmingArticles ?? []), string.Join(",", stored.Explanation?.ConfirmingArticles ?? []));
+        return fields.Count == 0 ? "other fields" : string.Join("; ", fields);
     }
 }

@@ -187,6 +187,7 @@ public sealed class Workload
         var active = new ActiveClaimSet(1, prepared, records.ToDictionary(r => r.Id, StringComparer.Ordinal));
         var stances = new ArticleStanceClassifier(classifier, TimeProvider.System, NullLogger<ArticleStanceClassifier>.Instance);
         var kinds = Sources.ToDictionary(s => s.Id, s => (SourceKind)s.Kind);
+        var names = Sources.ToDictionary(s => s.Id, s => s.Name);
 
         var confirmations = new Dictionary<string, List<Confirmation>>(StringComparer.Ordinal);
         var observations = new Dictionary<(string Claim, string Outlet), List<Observation>>();
@@ -229,20 +230,25 @@ public sealed class Workload
                 if (classified.SourceKind == SourceKind.StateMedia)
                 {
                     Add(observations, (result.ClaimId, article.SourceId),
-                        new Observation(article.Id, classified.PublishedAt, result.Stance, result.Confidence, result.Evidence));
+                        new Observation(article.Id, classified.PublishedAt, result.Stance, result.Confidence, result.Evidence,
+                            article.Url, article.Title, names[article.SourceId]));
                     entries.Add(new LedgerEntry(result.ClaimId, article.SourceId, article.Id));
                 }
                 else if (result.Stance == Stance.Acknowledges)
                 {
-                    Add(confirmations, result.ClaimId, new Confirmation(article.SourceId, article.Id, classified.PublishedAt));
+                    Add(confirmations, result.ClaimId, new Confirmation(article.SourceId, article.Id, classified.PublishedAt,
+                        article.Url, article.Title, names[article.SourceId], result.Evidence, article.SourceId));
                     entries.Add(new LedgerEntry(result.ClaimId, null, article.Id));
                 }
             }
         }
 
         var rules = records.ToDictionary(r => r.Id, r => r.Rules, StringComparer.Ordinal);
+        // As the alert service describes them: from the claim's words the classification results carry.
+        var descriptions = records.ToDictionary(r => r.Id, r => new ClaimDescription(r.Statement, r.Topic), StringComparer.Ordinal);
         var alerts = observations
-            .SelectMany(pair => DivergenceRules.Derive(pair.Key.Claim, pair.Key.Outlet, confirmations.GetValueOrDefault(pair.Key.Claim) ?? [], rules[pair.Key.Claim], pair.Value))
+            .SelectMany(pair => DivergenceRules.Derive(pair.Key.Claim, pair.Key.Outlet, confirmations.GetValueOrDefault(pair.Key.Claim) ?? [], rules[pair.Key.Claim], pair.Value,
+                descriptions[pair.Key.Claim]))
             .ToList();
         return new Expected(entries, alerts, (double)agreeing / Articles.Count);
     }
