@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NarrativeMonitor.ServiceDefaults;
 using StackExchange.Redis;
 
 namespace NarrativeMonitor.Alerts.Webhooks;
@@ -23,10 +24,7 @@ public sealed class RedisWebhookStore(IDatabase database) : IWebhookStore
     private const string CursorKey = "whk:cursor";
     private const string SequenceKey = "whk:seq";
     private const string DoneKey = "whk:done";
-    private const string ReleaseScript = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-        return 0
-        """;
+    private readonly RedisLeases _leases = new(database, "whk:lease:");
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -160,14 +158,11 @@ public sealed class RedisWebhookStore(IDatabase database) : IWebhookStore
         return ids.Length;
     }
 
-    public async Task<string?> TryLeaseAsync(string deliveryId, TimeSpan duration, CancellationToken cancellationToken = default)
-    {
-        var token = InMemoryWebhookStore.NewToken();
-        return await database.StringSetAsync(LeaseKey(deliveryId), token, duration, When.NotExists) ? token : null;
-    }
+    public Task<string?> TryLeaseAsync(string deliveryId, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        _leases.TryAcquireAsync(deliveryId, duration, cancellationToken);
 
     public Task ReleaseLeaseAsync(string deliveryId, string token, CancellationToken cancellationToken = default) =>
-        database.ScriptEvaluateAsync(ReleaseScript, [LeaseKey(deliveryId)], [token]);
+        _leases.ReleaseAsync(deliveryId, token, cancellationToken);
 
     private static double UnixMs(DateTimeOffset at) => at.ToUnixTimeMilliseconds();
 
@@ -178,5 +173,4 @@ public sealed class RedisWebhookStore(IDatabase database) : IWebhookStore
     private static string BodyKey(string id) => "whk:b:" + id;
     private static string DueKey(string webhookId) => "whk:due:" + webhookId;
     private static string LogKey(string webhookId) => "whk:log:" + webhookId;
-    private static string LeaseKey(string id) => "whk:lease:" + id;
 }

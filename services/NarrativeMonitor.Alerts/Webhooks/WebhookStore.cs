@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using NarrativeMonitor.ServiceDefaults;
 
 namespace NarrativeMonitor.Alerts.Webhooks;
 
@@ -59,7 +59,7 @@ public sealed class InMemoryWebhookStore(TimeProvider timeProvider) : IWebhookSt
     private readonly SortedDictionary<string, WebhookRecord> _webhooks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DeliveryRecord> _deliveries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _bodies = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (string Token, DateTimeOffset Expires)> _leases = new(StringComparer.Ordinal);
+    private readonly InMemoryLeases _leases = new(timeProvider);
     private string? _cursor;
     private long _sequence;
 
@@ -214,36 +214,11 @@ public sealed class InMemoryWebhookStore(TimeProvider timeProvider) : IWebhookSt
         }
     }
 
-    public Task<string?> TryLeaseAsync(string deliveryId, TimeSpan duration, CancellationToken cancellationToken = default)
-    {
-        var now = timeProvider.GetUtcNow();
-        lock (_lock)
-        {
-            if (_leases.TryGetValue(deliveryId, out var held) && held.Expires > now)
-            {
-                return Task.FromResult<string?>(null);
-            }
+    public Task<string?> TryLeaseAsync(string deliveryId, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        _leases.TryAcquireAsync(deliveryId, duration, cancellationToken);
 
-            var token = NewToken();
-            _leases[deliveryId] = (token, now + duration);
-            return Task.FromResult<string?>(token);
-        }
-    }
-
-    public Task ReleaseLeaseAsync(string deliveryId, string token, CancellationToken cancellationToken = default)
-    {
-        lock (_lock)
-        {
-            if (_leases.TryGetValue(deliveryId, out var held) && held.Token == token)
-            {
-                _leases.Remove(deliveryId);
-            }
-        }
-
-        return Task.CompletedTask;
-    }
-
-    internal static string NewToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    public Task ReleaseLeaseAsync(string deliveryId, string token, CancellationToken cancellationToken = default) =>
+        _leases.ReleaseAsync(deliveryId, token, cancellationToken);
 
     private void Save(DeliveryRecord delivery)
     {
