@@ -36,7 +36,6 @@ public sealed class ArticleBatchClassifiedConsumerDefinition : ConsumerDefinitio
             rabbit.PrefetchCount = (ConcurrentMessageLimit ?? 1) * 2;
         }
 
-        endpointConfigurator.UseConsumerRetry(context);
-        consumerConfigurator.UseMessageRetry(StoreOutageRetry.Configure);
+        endpointConfigurator.UseConsumerRetry(consumerConfigurator, context);
     }
 }

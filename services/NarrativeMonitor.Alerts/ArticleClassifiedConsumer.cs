@@ -35,8 +35,7 @@ public sealed class ArticleClassifiedConsumerDefinition : ConsumerDefinition<Art
     protected override void ConfigureConsumer(
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ArticleClassifiedConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        endpointConfigurator.UseConsumerRetry(context);
-        consumerConfigurator.UseMessageRetry(StoreOutageRetry.Configure);
+        endpointConfigurator.UseConsumerRetry(consumerConfigurator, context);
         // One outlet's articles one at a time: its ledger version is what concurrent evaluations would fight over.
         var partitioner = endpointConfigurator.CreatePartitioner(_options.Partitions);
         consumerConfigurator.Message<ArticleClassified>(message => message.UsePartitioner(partitioner, c => c.Message.SourceId));

@@ -45,7 +45,6 @@ public sealed class ArticleBatchIngestedConsumerDefinition : ConsumerDefinition<
             rabbit.PrefetchCount = (ConcurrentMessageLimit ?? 2) * 2;
         }
 
-        endpointConfigurator.UseConsumerRetry(context);
-        consumerConfigurator.UseMessageRetry(StoreOutageRetry.Configure);
+        endpointConfigurator.UseConsumerRetry(consumerConfigurator, context);
     }
 }

@@ -33,7 +33,6 @@ public sealed class ArticleIngestedConsumerDefinition : ConsumerDefinition<Artic
         IConsumerConfigurator<ArticleIngestedConsumer> consumerConfigurator,
         IRegistrationContext context)
     {
-        endpointConfigurator.UseConsumerRetry(context);
-        consumerConfigurator.UseMessageRetry(StoreOutageRetry.Configure);
+        endpointConfigurator.UseConsumerRetry(consumerConfigurator, context);
     }
 }

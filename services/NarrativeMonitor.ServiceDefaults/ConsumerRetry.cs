@@ -14,7 +14,10 @@ public static class ConsumerRetry
     /// so the next messages are processed meanwhile. No delayed (broker-scheduled) redelivery: it needs RabbitMQ's
     /// delayed-message plugin, which Debian's broker does not ship.
     /// </summary>
-    public static void UseConsumerRetry(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context)
+    /// <remarks>Inside it, on the consumer, Redis outages are retried for about five minutes (<see cref="StoreOutageRetry"/>).</remarks>
+    public static void UseConsumerRetry<TConsumer>(this IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<TConsumer> consumer,
+        IRegistrationContext context)
+        where TConsumer : class
     {
         // Consumer tests host definitions without AddMessaging: they get the defaults.
         var intervals = (context.GetService<IOptions<MessagingOptions>>()?.Value ?? new MessagingOptions()).EffectiveRetryIntervals;
@@ -30,5 +33,6 @@ public static class ConsumerRetry
                 retry.Intervals([.. intervals]);
             }
         });
+        consumer.UseMessageRetry(StoreOutageRetry.Configure);
     }
 }
