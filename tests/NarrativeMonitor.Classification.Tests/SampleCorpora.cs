@@ -12,7 +12,7 @@ internal static class SampleCorpora
         var articles = new List<ArticleText>();
         foreach (var corpus in new[] { "kursk-2024", "tarsel-chlorine-2025" })
         {
-            var directory = Path.Combine(FindSamples(), corpus);
+            var directory = Path.Combine(RepositoryPaths.Samples, corpus);
             claims.AddRange(JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "claims.json"))).RootElement.EnumerateArray()
                 .Select(c => new ClaimDefinition(c.GetProperty("id").GetString()!, c.GetProperty("statement").GetString()!,
                     c.GetProperty("topic").GetString()!, Strings(c, "keywords"), Strings(c, "topic_keywords"))));
@@ -28,18 +28,4 @@ internal static class SampleCorpora
 
     private static string[] Strings(JsonElement claim, string property) =>
         claim.TryGetProperty(property, out var values) ? values.EnumerateArray().Select(v => v.GetString()!).ToArray() : [];
-
-    private static string FindSamples()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var samples = Path.Combine(directory.FullName, "samples");
-            if (Directory.Exists(Path.Combine(samples, "kursk-2024")))
-            {
-                return samples;
-            }
-        }
-
-        throw new DirectoryNotFoundException("samples/ not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -15,7 +15,7 @@ public sealed class SampleCorpusTests(ITestOutputHelper output)
     [InlineData("tarsel-chlorine-2025", 0.85)]
     public void Agrees_with_the_human_labels(string corpus, double minimumAgreement)
     {
-        var directory = Path.Combine(FindSamples(), corpus);
+        var directory = Path.Combine(RepositoryPaths.Samples, corpus);
         var claims = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "claims.json"))).RootElement.EnumerateArray()
             .Select(c => new ClaimDefinition(
                 c.GetProperty("id").GetString()!,
@@ -63,18 +63,4 @@ public sealed class SampleCorpusTests(ITestOutputHelper output)
 
     private static string[] Strings(JsonElement claim, string property) =>
         claim.TryGetProperty(property, out var values) ? values.EnumerateArray().Select(v => v.GetString()!).ToArray() : [];
-
-    private static string FindSamples()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var samples = Path.Combine(directory.FullName, "samples");
-            if (Directory.Exists(Path.Combine(samples, "kursk-2024")))
-            {
-                return samples;
-            }
-        }
-
-        throw new DirectoryNotFoundException("samples/ not found above " + AppContext.BaseDirectory);
-    }
 }

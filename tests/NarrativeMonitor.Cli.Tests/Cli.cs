@@ -32,20 +32,7 @@ public static class Cli
         return run;
     }
 
-    public static string RepositoryRoot { get; } = FindRoot();
+    public static string RepositoryRoot => RepositoryPaths.Root;
 
     public static string Sample(string corpus, string file = "") => Path.Combine(RepositoryRoot, "samples", corpus, file);
-
-    private static string FindRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "NarrativeMonitor.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("NarrativeMonitor.sln not found above " + AppContext.BaseDirectory);
-    }
 }

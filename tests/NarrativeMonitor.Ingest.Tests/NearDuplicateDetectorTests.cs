@@ -339,25 +339,11 @@ public sealed class NearDuplicateEvaluationTests(ITestOutputHelper output)
     {
         foreach (var corpus in new[] { "kursk-2024", "tarsel-chlorine-2025" })
         {
-            foreach (var line in File.ReadLines(Path.Combine(FindSamples(), corpus, "articles.jsonl")).Where(l => !string.IsNullOrWhiteSpace(l)))
+            foreach (var line in File.ReadLines(Path.Combine(RepositoryPaths.Samples, corpus, "articles.jsonl")).Where(l => !string.IsNullOrWhiteSpace(l)))
             {
                 var article = JsonDocument.Parse(line).RootElement;
                 yield return (article.GetProperty("id").GetString()!, TextNormalizer.NormalizeBody(article.GetProperty("body").GetString()));
             }
         }
-    }
-
-    private static string FindSamples()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var samples = Path.Combine(directory.FullName, "samples");
-            if (Directory.Exists(Path.Combine(samples, "kursk-2024")))
-            {
-                return samples;
-            }
-        }
-
-        throw new DirectoryNotFoundException("samples/ not found above " + AppContext.BaseDirectory);
     }
 }

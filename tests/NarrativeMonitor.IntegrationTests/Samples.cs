@@ -1,13 +1,14 @@
 using System.Text.Json;
 using NarrativeMonitor.Cli;
 using NarrativeMonitor.Protos.Alerts.V1;
+using NarrativeMonitor.Testing;
 
 namespace NarrativeMonitor.IntegrationTests;
 
 /// <summary>The sample corpora in samples/ and the alerts their README says replay raises.</summary>
 public static class Samples
 {
-    public static string RepositoryRoot { get; } = FindRoot();
+    public static string RepositoryRoot => RepositoryPaths.Root;
 
     public static string Folder(string name) => Path.Combine(RepositoryRoot, "samples", name);
 
@@ -45,17 +46,4 @@ public static class Samples
 
     private static string Line(string claim, string source, string kind, DateTimeOffset raised, DateTimeOffset? resolved) =>
         $"{claim} {source} {kind} raised {raised.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} resolved {(resolved is null ? "-" : resolved.Value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture))}";
-
-    private static string FindRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "NarrativeMonitor.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("NarrativeMonitor.sln not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -18,7 +18,7 @@ public sealed class SecuredReplayTests(RedisFixture redis, RabbitMqFixture rabbi
         await using var ingest = await SecuredHosts.StartAsync(HostedService.Ingest, redis, rabbitMq, settings, prefix: prefix);
         await using var classification = await SecuredHosts.StartAsync(HostedService.Classification, redis, rabbitMq, settings, prefix: prefix);
         await using var alerts = await SecuredHosts.StartAsync(HostedService.Alerts, redis, rabbitMq, settings, prefix: prefix);
-        var corpus = Corpus.Load(Path.Combine(RepositoryRoot(), "samples", "kursk-2024"));
+        var corpus = Corpus.Load(Path.Combine(RepositoryPaths.Samples, "kursk-2024"));
 
         var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => CliCommands.ReplayDistributedAsync(corpus, ingest.GrpcAddress(),
             classification.GrpcAddress(), alerts.GrpcAddress(), rabbitMq.AmqpUri, prefix, CancellationToken.None));
@@ -30,16 +30,5 @@ public sealed class SecuredReplayTests(RedisFixture redis, RabbitMqFixture rabbi
         Assert.Empty(result.Errors);
         Assert.Equal(corpus.Articles.Count, result.Accepted);
         Assert.Equal(8, result.Alerts.Count);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "NarrativeMonitor.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("NarrativeMonitor.sln not found above " + AppContext.BaseDirectory);
     }
 }
