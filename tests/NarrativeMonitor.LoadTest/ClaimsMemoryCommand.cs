@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -57,8 +55,8 @@ public static class ClaimsMemoryCommand
     private static async Task<int> RunAsync(string dll, int claimCount, int articleCount, string classifier, string? rabbitMq, CancellationToken cancellationToken)
     {
         var entityPrefix = "mem" + Guid.NewGuid().ToString("N")[..8];
-        var grpcPort = FreePort();
-        var httpPort = FreePort();
+        var grpcPort = NarrativeMonitor.Cli.EmbeddedHost.FreePort();
+        var httpPort = NarrativeMonitor.Cli.EmbeddedHost.FreePort();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -73,13 +71,17 @@ public static class ClaimsMemoryCommand
             "--Kestrel:Endpoints:Grpc:Protocols=Http2",
             $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{httpPort}",
             "--Storage:Provider=InMemory",
-            rabbitMq is null ? "--Messaging:Transport=InMemory" : "--Messaging:Transport=RabbitMq",
-            $"--Messaging:RabbitMqUri={rabbitMq}",
-            $"--Messaging:EntityPrefix={entityPrefix}",
             $"--Classification:Classifier={classifier}",
             "--Auth:Mode=Open",
             "--Logging:LogLevel:Default=Warning",
         })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var argument in rabbitMq is null
+            ? ["--Messaging:Transport=InMemory"]
+            : new[] { "--Messaging:Transport=RabbitMq", $"--Messaging:RabbitMqUri={rabbitMq}", $"--Messaging:EntityPrefix={entityPrefix}" })
         {
             start.ArgumentList.Add(argument);
         }
@@ -299,13 +301,6 @@ public static class ClaimsMemoryCommand
 
     private static long Kilobytes(string line) =>
         long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static string? DefaultServicePath()
     {
