@@ -1,3 +1,4 @@
+using NarrativeMonitor.ServiceDefaults;
 namespace NarrativeMonitor.Ingest.Feeds.Tests;
 
 public sealed class FeedBackoffTests
@@ -14,13 +15,13 @@ public sealed class FeedBackoffTests
     [InlineData(1000, 600)]
     public void The_ceiling_doubles_with_each_failure_up_to_the_maximum(int failures, int expectedSeconds)
     {
-        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), new FeedBackoff(Base, Max).Ceiling(failures));
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), new JitteredBackoff(Base, Max).Ceiling(failures));
     }
 
     [Fact]
     public void Delays_are_jittered_within_half_the_ceiling_and_the_ceiling_and_never_shrink_from_one_failure_to_the_next()
     {
-        var backoff = new FeedBackoff(Base, Max, new Random(7));
+        var backoff = new JitteredBackoff(Base, Max, new Random(7));
         for (var failures = 1; failures <= 8; failures++)
         {
             var ceiling = backoff.Ceiling(failures);
@@ -40,7 +41,7 @@ public sealed class FeedBackoffTests
     [Fact]
     public void Retry_after_is_a_floor_within_the_maximum()
     {
-        var backoff = new FeedBackoff(Base, Max, new Random(1));
+        var backoff = new JitteredBackoff(Base, Max, new Random(1));
 
         Assert.Equal(TimeSpan.FromMinutes(5), backoff.Delay(1, TimeSpan.FromMinutes(5)));
         Assert.Equal(Max, backoff.Delay(1, TimeSpan.FromHours(3)));

@@ -36,7 +36,7 @@ public sealed partial class WebhookDispatcher(
         "nm.alerts.webhooks.attempts", "{attempt}", "Webhook delivery attempts, by outcome (delivered, retry, failed).");
 
     private readonly WebhookOptions _options = options.Value;
-    private readonly WebhookBackoff _backoff = new(options.Value.BackoffBase, options.Value.BackoffMax);
+    private readonly JitteredBackoff _backoff = new(options.Value.BackoffBase, options.Value.BackoffMax);
     private readonly ConcurrentDictionary<string, (string WebhookId, Task<bool> Attempt)> _inFlight = new(StringComparer.Ordinal);
     private DateTimeOffset _nextPurge = DateTimeOffset.MinValue;
     private TaskCompletionSource _attemptFinished = NewSignal();

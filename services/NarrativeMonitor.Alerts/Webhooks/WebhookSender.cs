@@ -57,32 +57,3 @@ public sealed class WebhookSender(IHttpClientFactory httpClientFactory, IOptions
     private static TimeSpan? RetryAfter(RetryConditionHeaderValue? header, DateTimeOffset now) =>
         header?.Delta ?? (header?.Date is { } date ? (date > now ? date - now : TimeSpan.Zero) : null);
 }
-
-/// <summary>
-/// Exponential backoff with "equal jitter": after the k-th failed attempt the ceiling is min(max, base * 2^(k-1)) and the
-/// delay is drawn uniformly from [ceiling / 2, ceiling], so dispatchers that failed together spread out. A receiver's
-/// Retry-After is a floor, within the maximum.
-/// </summary>
-public sealed class WebhookBackoff(TimeSpan backoffBase, TimeSpan backoffMax, Random? random = null)
-{
-    private readonly Random _random = random ?? Random.Shared;
-
-    public TimeSpan Ceiling(int failedAttempts)
-    {
-        var exponent = Math.Clamp(failedAttempts - 1, 0, 40);
-        var ticks = backoffBase.Ticks * Math.Pow(2, exponent);
-        return ticks >= backoffMax.Ticks ? backoffMax : TimeSpan.FromTicks((long)ticks);
-    }
-
-    public TimeSpan Delay(int failedAttempts, TimeSpan? retryAfter = null)
-    {
-        var ceiling = Ceiling(failedAttempts);
-        var delay = TimeSpan.FromTicks(ceiling.Ticks / 2 + (long)(_random.NextDouble() * (ceiling.Ticks - ceiling.Ticks / 2)));
-        if (retryAfter is { } floor && floor > delay)
-        {
-            delay = floor < backoffMax ? floor : backoffMax;
-        }
-
-        return delay;
-    }
-}

@@ -37,7 +37,7 @@ public sealed partial class FeedPoller(
     private readonly FeedOptions _options = options.Value;
 
     /// <summary>Backoff after failures; replaceable so tests can fix the jitter.</summary>
-    public FeedBackoff Backoff { get; set; } = new(options.Value.BackoffBase, options.Value.BackoffMax);
+    public JitteredBackoff Backoff { get; set; } = new(options.Value.BackoffBase, options.Value.BackoffMax);
 
     public async Task<PollResult> PollAsync(FeedRecord feed, FeedPollState state, CancellationToken cancellationToken)
     {

@@ -1,11 +1,11 @@
-namespace NarrativeMonitor.Ingest.Feeds;
+namespace NarrativeMonitor.ServiceDefaults;
 
 /// <summary>
-/// Exponential backoff with "equal jitter": after the k-th failure in a row the ceiling is
-/// min(max, base * 2^(k-1)) and the delay is drawn uniformly from [ceiling / 2, ceiling]. Replicas that failed
-/// together spread out, and the delay never shrinks from one failure to the next (the next floor is this ceiling).
+/// Exponential backoff with "equal jitter": after the k-th failure in a row the ceiling is min(max, base * 2^(k-1)) and
+/// the delay is drawn uniformly from [ceiling / 2, ceiling]. Replicas that failed together spread out, and the delay never
+/// shrinks from one failure to the next (the next floor is this ceiling). Feed polls and webhook deliveries use it.
 /// </summary>
-public sealed class FeedBackoff(TimeSpan backoffBase, TimeSpan backoffMax, Random? random = null)
+public sealed class JitteredBackoff(TimeSpan backoffBase, TimeSpan backoffMax, Random? random = null)
 {
     private readonly Random _random = random ?? Random.Shared;
 
@@ -16,7 +16,7 @@ public sealed class FeedBackoff(TimeSpan backoffBase, TimeSpan backoffMax, Rando
         return ticks >= backoffMax.Ticks ? backoffMax : TimeSpan.FromTicks((long)ticks);
     }
 
-    /// <summary>The delay before the next poll; a server's Retry-After is honoured as a floor, within the maximum.</summary>
+    /// <summary>The delay before the next attempt; a server's Retry-After is honoured as a floor, within the maximum.</summary>
     public TimeSpan Delay(int consecutiveFailures, TimeSpan? retryAfter = null)
     {
         var ceiling = Ceiling(consecutiveFailures);
