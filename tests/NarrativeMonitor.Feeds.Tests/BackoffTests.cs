@@ -1,7 +1,7 @@
 using NarrativeMonitor.ServiceDefaults;
 namespace NarrativeMonitor.Ingest.Feeds.Tests;
 
-public sealed class FeedBackoffTests
+public sealed class JitteredBackoffTests
 {
     private static readonly TimeSpan Base = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Max = TimeSpan.FromMinutes(10);
