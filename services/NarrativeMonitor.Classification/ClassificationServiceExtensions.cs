@@ -25,8 +25,10 @@ public sealed class ClassificationOptions
 {
     public const string SectionName = "Classification";
 
+    public const ClassifierKind DefaultClassifier = ClassifierKind.Rules;
+
     [EnumDataType(typeof(ClassifierKind))]
-    public ClassifierKind Classifier { get; set; } = ClassifierKind.Rules;
+    public ClassifierKind Classifier { get; set; } = DefaultClassifier;
 }
 
 public static class ClassificationServiceExtensions

@@ -31,7 +31,8 @@ public static class CliCommands
             root.Subcommands.Add(client);
         }
 
-        root.Subcommands.Add(EvaluateCorpus());
+        root.Subcommands.Add(DomainStageCommands.EvaluateCorpus());
+        root.Subcommands.Add(DomainStageCommands.Train());
         root.Subcommands.Add(StanceModelCommands.Train());
         root.Subcommands.Add(StanceModelCommands.Evaluate());
         root.Subcommands.Add(ErrorQueueCommands.Build());
@@ -200,33 +201,6 @@ public static class CliCommands
             Console.WriteLine(DevTokens.Mint(secret, parse.GetValue(issuer)!, parse.GetValue(audience)!, parse.GetValue(subject)!,
                 parse.GetValue(roles)!, parse.GetValue(lifetime)));
             return 0;
-        });
-        return command;
-    }
-
-    private static Command EvaluateCorpus()
-    {
-        var corpus = new Argument<DirectoryInfo>("corpus-dir") { Description = "Corpus folder with labels.jsonl" };
-        var classifier = new Option<ClassifierKind>("--classifier") { Description = "Rules or Model", DefaultValueFactory = _ => ClassifierKind.Rules };
-        var command = new Command("eval-corpus", "Classifies every labelled (article, claim) pair of a corpus and prints per-stance accuracy.")
-        {
-            corpus, classifier,
-        };
-        command.SetAction(parse =>
-        {
-            try
-            {
-                var directory = parse.GetValue(corpus)!.FullName;
-                var report = CorpusStanceReport.Evaluate(Corpus.Load(directory), Path.Combine(directory, "labels.jsonl"),
-                    ClassificationServiceExtensions.CreateClassifier(parse.GetValue(classifier)));
-                report.Write(Console.Out);
-                return 0;
-            }
-            catch (CorpusException ex)
-            {
-                Console.Error.WriteLine(ex.Message);
-                return 2;
-            }
         });
         return command;
     }

@@ -9,10 +9,12 @@ using NarrativeMonitor.StanceModel.Text;
 namespace NarrativeMonitor.StanceModel;
 
 /// <summary>
-/// IStanceClassifier backed by the trained FNC-1 model (English). Claim statement = FNC headline, article = FNC body.
-/// agree -> Acknowledges; disagree -> Denies; discuss -> Discusses; disagree or discuss with a deflection cue
-/// ("declined to comment", "neither confirm nor deny", ...) in a sentence matching the claim -> Deflects;
-/// unrelated -> Omits when the article is on the claim's topic, else left out.
+/// IStanceClassifier backed by the trained models (English). An inverted index over claim and topic terms selects an
+/// article's candidate claims. A candidate on the claim's topic without its terms omits it; for the others the FNC-1
+/// model (claim statement = headline, article = body) gives agree/disagree/discuss/unrelated probabilities, and the
+/// domain stage, trained on hand-labelled corpora of our own, turns those and <see cref="DomainFeatures"/> into one of
+/// our six stances. Without a domain stage the FNC-1 answer is mapped by fixed rules (<see cref="Map"/>), the baseline
+/// the domain stage is measured against.
 /// </summary>
 public sealed class TrainedStanceClassifier : IStanceClassifier
 {
@@ -20,23 +22,29 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
     private static readonly int NearDeflect = Array.IndexOf(StanceFeatures.Names, "near_deflect");
 
     private readonly FncStanceModel _model;
+    private readonly DomainStanceModel? _domain;
 
-    /// <summary>Loads the model embedded in this assembly; <see cref="LoadTime"/> says how long that took.</summary>
+    /// <summary>Loads the models embedded in this assembly; <see cref="LoadTime"/> says how long that took.</summary>
     public TrainedStanceClassifier()
     {
         var stopwatch = Stopwatch.StartNew();
         _model = FncStanceModel.LoadEmbedded();
+        _domain = DomainStanceModel.LoadEmbedded();
         LoadTime = stopwatch.Elapsed;
     }
 
-    public TrainedStanceClassifier(FncStanceModel model)
+    /// <param name="domain">The domain stage; null maps the FNC-1 answer by fixed rules.</param>
+    public TrainedStanceClassifier(FncStanceModel model, DomainStanceModel? domain)
     {
         _model = model;
+        _domain = domain;
     }
 
     public TimeSpan LoadTime { get; }
 
     public FncStanceModel Model => _model;
+
+    public DomainStanceModel? Domain => _domain;
 
     public IPreparedClaims Prepare(IReadOnlyList<ClaimDefinition> claims) => new PreparedClaims(claims, _model.Idf);
 
@@ -47,23 +55,27 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
             throw new ArgumentException("claims: must come from this classifier's Prepare", nameof(claims));
         }
 
-        var text = string.IsNullOrWhiteSpace(article.Title) ? article.Body : article.Title + ".\n" + article.Body;
-        var body = _model.Process(text);
+        var body = _model.Process(ArticleDocument(article));
         var results = new List<StanceResult>();
         var features = new float[StanceFeatures.Count];
+        var domainFeatures = _domain is null ? [] : new float[DomainFeatures.Count];
+        DomainCue[]? domainCues = null;
         foreach (var candidate in prepared.Candidates(body))
         {
             var claim = prepared.Entries[candidate.Claim];
-            if (!candidate.OnClaim)
+            if (!candidate.OnClaim && _domain is null)
             {
-                // On the topic without the claim's terms: silent on it. The model is not needed to say so.
+                // On the topic without the claim's terms: the FNC-1 mapping reads it as silent on the claim. The domain
+                // stage reads these too: a denial or deflection often names the claim in other words.
                 results.Add(new StanceResult(claim.Definition.Id, Stance.Omits, Math.Clamp(1 - candidate.ClaimShare, 0.5, 1.0), null));
                 continue;
             }
 
             var best = StanceFeatures.Extract(claim.Statement, body, features);
             var prediction = _model.Predict(features, best);
-            var result = Map(claim, prediction, features, candidate.OnTopic, body);
+            var result = _domain is null
+                ? Map(claim, prediction, features, candidate.OnTopic, body)
+                : Decide(claim, candidate, body, features, prediction, domainFeatures, ref domainCues);
             if (result is not null)
             {
                 results.Add(result);
@@ -71,6 +83,32 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
         }
 
         return results;
+    }
+
+    /// <summary>The text the models read: the title as the first sentence, then the body.</summary>
+    internal static string ArticleDocument(ArticleText article) =>
+        string.IsNullOrWhiteSpace(article.Title) ? article.Body : article.Title + ".\n" + article.Body;
+
+    private StanceResult? Decide(ClaimEntry claim, Candidate candidate, ProcessedText body, float[] features, StancePrediction prediction,
+        float[] domainFeatures, ref DomainCue[]? domainCues)
+    {
+        var evidence = ExtractDomainFeatures(claim, candidate, body, features, prediction, domainFeatures, ref domainCues);
+        var (stance, probabilities) = _domain!.Predict(domainFeatures);
+        var confidence = probabilities[Array.IndexOf(DomainStanceModel.Classes, stance)];
+        return stance switch
+        {
+            Stance.Unrelated => null,
+            Stance.Omits => new StanceResult(claim.Definition.Id, Stance.Omits, confidence, null),
+            _ => new StanceResult(claim.Definition.Id, stance, confidence, body.SentenceText(evidence)),
+        };
+    }
+
+    /// <summary>Fills <paramref name="domainFeatures"/> for a candidate on the claim; returns the evidence sentence.</summary>
+    internal static int ExtractDomainFeatures(ClaimEntry claim, Candidate candidate, ProcessedText body, float[] features, StancePrediction prediction,
+        float[] domainFeatures, ref DomainCue[]? domainCues)
+    {
+        domainCues ??= DomainLexicon.Mark(body.Hashes);
+        return DomainFeatures.Extract(features, prediction, claim.Context(candidate, body), body, domainCues, domainFeatures);
     }
 
     private static StanceResult? Map(ClaimEntry claim, StancePrediction prediction, float[] features, bool onTopic, ProcessedText body)
@@ -143,6 +181,9 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
         }
 
         public float Share(float weight) => claimWeight > 0 ? weight / claimWeight : 0;
+
+        public ClaimContext Context(Candidate candidate, ProcessedText body) =>
+            new(candidate.OnTopic, candidate.ClaimShare, IsMentionedIn(body), keywordTerms, specificTerms);
 
         /// <summary>An article on the topic shares two of its topic terms (or the only one); 0: the claim has none, never on topic.</summary>
         public int TopicHitsNeeded => Math.Min(2, topicTerms);

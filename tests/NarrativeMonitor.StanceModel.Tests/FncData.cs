@@ -1,4 +1,5 @@
 using NarrativeMonitor.StanceModel.Fnc;
+using NarrativeMonitor.Testing;
 
 namespace NarrativeMonitor.StanceModel.Tests;
 
@@ -18,18 +19,7 @@ public static class FncData
         var dir = Environment.GetEnvironmentVariable("NM_FNC1_DIR");
         if (string.IsNullOrWhiteSpace(dir))
         {
-            var root = new DirectoryInfo(AppContext.BaseDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "NarrativeMonitor.sln")))
-            {
-                root = root.Parent;
-            }
-
-            if (root is null)
-            {
-                throw new InvalidOperationException($"FNC-1 data: NM_FNC1_DIR is not set and no NarrativeMonitor.sln above {AppContext.BaseDirectory}.");
-            }
-
-            dir = Path.GetFullPath(Path.Combine(root.FullName, "..", "shared", "data", "fnc-1"));
+            dir = Path.GetFullPath(Path.Combine(RepositoryPaths.Root, "..", "shared", "data", "fnc-1"));
         }
 
         foreach (var file in new[] { "train_bodies.csv", "train_stances.csv" })

@@ -18,10 +18,10 @@ internal sealed class FeatureRow
     [VectorType]
     public float[] Features { get; set; } = [];
 
-    public static SchemaDefinition Schema()
+    public static SchemaDefinition Schema(int featureCount)
     {
         var schema = SchemaDefinition.Create(typeof(FeatureRow));
-        schema[nameof(Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, StanceFeatures.Count);
+        schema[nameof(Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, featureCount);
         return schema;
     }
 }
@@ -123,7 +123,7 @@ public sealed class FncStanceModel
     /// <summary>The same probability through ML.NET's prediction engine: the reference for <see cref="CompiledForest"/>.</summary>
     internal float ProbabilityByMlNet(int model, float[] features)
     {
-        var engine = _ml.Model.CreatePredictionEngine<FeatureRow, BinaryOutput>(_models[model], inputSchemaDefinition: FeatureRow.Schema());
+        var engine = _ml.Model.CreatePredictionEngine<FeatureRow, BinaryOutput>(_models[model], inputSchemaDefinition: FeatureRow.Schema(StanceFeatures.Count));
         return engine.Predict(new FeatureRow { Features = features }).Probability;
     }
 
@@ -131,18 +131,18 @@ public sealed class FncStanceModel
     {
         using var file = File.Create(path);
         using var zip = new ZipArchive(file, ZipArchiveMode.Create);
-        using (var writer = new StreamWriter(Entry(zip, "idf.tsv", CompressionLevel.SmallestSize)))
+        using (var writer = new StreamWriter(ModelArchive.Entry(zip, "idf.tsv", CompressionLevel.SmallestSize)))
         {
             Idf.Write(writer);
         }
 
         for (var m = 0; m < ModelNames.Length; m++)
         {
-            using var stream = Entry(zip, ModelNames[m] + ".mlnet", CompressionLevel.NoCompression);
-            SaveReproducibly(_models[m], stream);
+            using var stream = ModelArchive.Entry(zip, ModelNames[m] + ".mlnet", CompressionLevel.NoCompression);
+            ModelArchive.SaveTransformer(_ml, _models[m], _schema, stream);
         }
 
-        using (var stream = Entry(zip, "model.json", CompressionLevel.Optimal))
+        using (var stream = ModelArchive.Entry(zip, "model.json", CompressionLevel.Optimal))
         {
             JsonSerializer.Serialize(stream, Info, new JsonSerializerOptions { WriteIndented = true });
         }
@@ -162,64 +162,33 @@ public sealed class FncStanceModel
         return Load(stream);
     }
 
+    /// <summary>SHA-256 of the embedded model file, which the domain stage records as the model it was trained on.</summary>
+    public static string EmbeddedSha256()
+    {
+        using var stream = typeof(FncStanceModel).Assembly.GetManifestResourceStream(ResourceName)
+            ?? throw new InvalidOperationException($"The stance model resource {ResourceName} is not embedded.");
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
+
     public static FncStanceModel Load(Stream stream)
     {
         using var zip = new ZipArchive(stream, ZipArchiveMode.Read);
         var ml = new MLContext(seed: 0);
         IdfVocabulary idf;
-        using (var reader = new StreamReader(Entry(zip, "idf.tsv")))
+        using (var reader = new StreamReader(ModelArchive.Entry(zip, "idf.tsv")))
         {
             idf = IdfVocabulary.Read(reader);
         }
 
-        var info = JsonSerializer.Deserialize<StanceModelInfo>(Entry(zip, "model.json")) ?? throw new InvalidDataException("model.json: empty");
+        var info = JsonSerializer.Deserialize<StanceModelInfo>(ModelArchive.Entry(zip, "model.json")) ?? throw new InvalidDataException("model.json: empty");
         if (info.FeatureCount != StanceFeatures.Count)
         {
             throw new InvalidDataException($"model.json: the model has {info.FeatureCount} features, this code computes {StanceFeatures.Count}; retrain.");
         }
 
         DataViewSchema schema = null!;
-        var models = ModelNames.Select(name => ml.Model.Load(Copy(Entry(zip, name + ".mlnet")), out schema)).ToArray();
+        var models = ModelNames.Select(name => ml.Model.Load(ModelArchive.Copy(ModelArchive.Entry(zip, name + ".mlnet")), out schema)).ToArray();
         return new FncStanceModel(ml, idf, models, schema, info);
-    }
-
-    /// <summary>ML.NET stamps its zip entries with the current time; rewrite them with a fixed one.</summary>
-    private void SaveReproducibly(ITransformer transformer, Stream destination)
-    {
-        using var original = new MemoryStream();
-        _ml.Model.Save(transformer, _schema, original);
-        original.Position = 0;
-        using var source = new ZipArchive(original, ZipArchiveMode.Read);
-        using var target = new ZipArchive(destination, ZipArchiveMode.Create, leaveOpen: true);
-        foreach (var entry in source.Entries)
-        {
-            using var from = entry.Open();
-            using var to = Entry(target, entry.FullName, CompressionLevel.SmallestSize);
-            from.CopyTo(to);
-        }
-    }
-
-    /// <summary>A fixed timestamp keeps the model file byte-for-byte reproducible.</summary>
-    private static Stream Entry(ZipArchive zip, string name, CompressionLevel level)
-    {
-        var entry = zip.CreateEntry(name, level);
-        entry.LastWriteTime = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        return entry.Open();
-    }
-
-    private static Stream Entry(ZipArchive zip, string name) =>
-        (zip.GetEntry(name) ?? throw new InvalidDataException($"stance model: missing entry {name}")).Open();
-
-    private static MemoryStream Copy(Stream stream)
-    {
-        var memory = new MemoryStream();
-        using (stream)
-        {
-            stream.CopyTo(memory);
-        }
-
-        memory.Position = 0;
-        return memory;
     }
 }
 

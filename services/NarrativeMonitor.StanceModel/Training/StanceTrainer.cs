@@ -106,7 +106,7 @@ public static class StanceTrainer
 
         var features = ExtractAll(train, idf, out _);
         var ml = new MLContext(seed: options.Seed);
-        var schema = FeatureRow.Schema();
+        var schema = FeatureRow.Schema(StanceFeatures.Count);
         var relatedRows = train.Pairs.Select((p, i) => new FeatureRow
         {
             Label = p.Stance != FncStance.Unrelated,

@@ -1,0 +1,176 @@
+using NarrativeMonitor.StanceModel.Model;
+using NarrativeMonitor.StanceModel.Text;
+
+namespace NarrativeMonitor.StanceModel.Features;
+
+/// <summary>What the domain stage knows of an (article, claim) pair beyond the FNC-1 features.</summary>
+/// <param name="OnTopic">The article shares the claim's topic terms.</param>
+/// <param name="ClaimShare">Share of the claim terms' IDF weight found in the article.</param>
+/// <param name="KeywordTerms">Each keyword's content terms (alternative names of what is specific to the claim).</param>
+/// <param name="SpecificTerms">The statement's content terms that are not topic terms.</param>
+internal readonly record struct ClaimContext(bool OnTopic, float ClaimShare, bool Mentioned, ulong[][] KeywordTerms, ulong[] SpecificTerms);
+
+/// <summary>
+/// Features of the domain stage: the FNC-1 model's four probabilities, a subset of its features, where the article
+/// mentions the claim (its "claim sentences": a keyword in full or all but one of the statement's specific terms), and
+/// cue counts in the claim sentences, their neighbours, the title and the whole article.
+/// </summary>
+internal static class DomainFeatures
+{
+    private static readonly Cue[] LexiconCues = [Cue.Negation, Cue.Refute, Cue.Hedge, Cue.Confirm, Cue.Deflect, Cue.Dismissal];
+
+    private static readonly string[] KeptCueScopes = ["body_rate_", "top_", "near_", "lead_"];
+
+    /// <summary>FNC-1 features kept: the similarity block and the cue counts that are not about the headline alone.</summary>
+    private static readonly int[] FncFeatureIndexes = StanceFeatures.Names
+        .Select((name, index) => (name, index))
+        .Where(x => x.index < 25 || (!x.name.Contains("_word_", StringComparison.Ordinal) && KeptCueScopes.Any(scope => x.name.StartsWith(scope, StringComparison.Ordinal))))
+        .Select(x => x.index)
+        .ToArray();
+
+    private static readonly string[] Scopes = ["claim_sentences", "neighbours", "title", "article_rate"];
+
+    public static readonly string[] Names = BuildNames();
+
+    public static int Count => Names.Length;
+
+    private static string[] BuildNames()
+    {
+        var names = new List<string> { "fnc_agree", "fnc_disagree", "fnc_discuss", "fnc_unrelated" };
+        names.AddRange(FncFeatureIndexes.Select(i => "fnc_" + StanceFeatures.Names[i]));
+        names.AddRange(["on_topic", "claim_share", "mentioned", "claim_sentences", "claim_sentence_share", "claim_in_title",
+            "first_claim_sentence_position", "best_specific_coverage"]);
+        foreach (var scope in Scopes)
+        {
+            names.AddRange(LexiconCues.Select(c => $"{scope}_{c.ToString().ToLowerInvariant()}"));
+            names.AddRange(DomainLexicon.Kinds.Select(c => $"{scope}_{c.ToString().ToLowerInvariant()}"));
+        }
+
+        return names.ToArray();
+    }
+
+    /// <summary>Fills <paramref name="features"/> (length <see cref="Count"/>); returns the sentence to quote as evidence.</summary>
+    /// <param name="domainCues">The article's <see cref="DomainLexicon.Mark"/>, computed once per article.</param>
+    public static int Extract(ReadOnlySpan<float> fncFeatures, StancePrediction fnc, ClaimContext claim, ProcessedText body, DomainCue[] domainCues, Span<float> features)
+    {
+        features.Clear();
+        var k = 0;
+        for (var c = 0; c < 4; c++)
+        {
+            features[k++] = fnc.Probabilities[c];
+        }
+
+        foreach (var i in FncFeatureIndexes)
+        {
+            features[k++] = fncFeatures[i];
+        }
+
+        var sentences = body.SentenceCount;
+        Span<bool> isClaimSentence = sentences <= 256 ? stackalloc bool[sentences] : new bool[sentences];
+        var claimSentences = 0;
+        var first = -1;
+        float bestCoverage = 0;
+        for (var s = 0; s < sentences; s++)
+        {
+            var terms = body.SentenceTerms.AsSpan(body.SentenceTermOffsets[s], body.SentenceTermOffsets[s + 1] - body.SentenceTermOffsets[s]);
+            var specific = Present(terms, claim.SpecificTerms);
+            if (claim.SpecificTerms.Length > 0)
+            {
+                bestCoverage = Math.Max(bestCoverage, (float)specific / claim.SpecificTerms.Length);
+            }
+
+            var keyword = false;
+            foreach (var kw in claim.KeywordTerms)
+            {
+                if (Present(terms, kw) == kw.Length)
+                {
+                    keyword = true;
+                    break;
+                }
+            }
+
+            if (keyword || (claim.SpecificTerms.Length > 0 && specific >= Math.Max(1, claim.SpecificTerms.Length - 1)))
+            {
+                isClaimSentence[s] = true;
+                claimSentences++;
+                if (first < 0)
+                {
+                    first = s;
+                }
+            }
+        }
+
+        features[k++] = claim.OnTopic ? 1 : 0;
+        features[k++] = claim.ClaimShare;
+        features[k++] = claim.Mentioned ? 1 : 0;
+        features[k++] = claimSentences;
+        features[k++] = sentences == 0 ? 0 : (float)claimSentences / sentences;
+        features[k++] = sentences > 0 && isClaimSentence[0] ? 1 : 0;
+        features[k++] = first < 0 ? -1 : sentences <= 1 ? 0 : (float)first / (sentences - 1);
+        features[k++] = bestCoverage;
+
+        const int Kinds = 12;
+        Span<float> counts = stackalloc float[Kinds * 4];
+        for (var s = 0; s < sentences; s++)
+        {
+            var neighbour = !isClaimSentence[s] && ((s > 0 && isClaimSentence[s - 1]) || (s + 1 < sentences && isClaimSentence[s + 1]));
+            for (var t = body.SentenceTokenStart[s]; t < body.SentenceTokenStart[s + 1]; t++)
+            {
+                var cue = body.Cues[t];
+                var domain = domainCues[t];
+                if ((cue & ~Cue.Stop) == 0 && domain == DomainCue.None)
+                {
+                    continue;
+                }
+
+                for (var c = 0; c < Kinds; c++)
+                {
+                    var present = c < LexiconCues.Length ? (cue & LexiconCues[c]) != 0 : (domain & DomainLexicon.Kinds[c - LexiconCues.Length]) != 0;
+                    if (!present)
+                    {
+                        continue;
+                    }
+
+                    if (isClaimSentence[s])
+                    {
+                        counts[c]++;
+                    }
+                    else if (neighbour)
+                    {
+                        counts[Kinds + c]++;
+                    }
+
+                    if (s == 0)
+                    {
+                        counts[(2 * Kinds) + c]++;
+                    }
+
+                    counts[(3 * Kinds) + c]++;
+                }
+            }
+        }
+
+        var per100 = 100f / Math.Max(1, body.TokenCount);
+        for (var c = 0; c < Kinds; c++)
+        {
+            counts[(3 * Kinds) + c] *= per100;
+        }
+
+        counts.CopyTo(features[k..]);
+        return first >= 0 && (fnc.BestSentence < 0 || fnc.BestSentence >= sentences || !isClaimSentence[fnc.BestSentence]) ? first : fnc.BestSentence;
+    }
+
+    private static int Present(ReadOnlySpan<ulong> sentenceTerms, ulong[] wanted)
+    {
+        var n = 0;
+        foreach (var w in wanted)
+        {
+            if (sentenceTerms.Contains(w))
+            {
+                n++;
+            }
+        }
+
+        return n;
+    }
+}
