@@ -19,16 +19,26 @@ public static class DomainStageCommands
         var corpora = new Option<DirectoryInfo>("--corpora") { Description = "Folder of labelled training corpora", DefaultValueFactory = _ => new DirectoryInfo(DefaultCorpora) };
         var output = new Option<FileInfo?>("--out") { Description = "Domain stage file to write (e.g. services/NarrativeMonitor.StanceModel/Model/domain-stage.zip)" };
         var seed = new Option<int>("--seed") { Description = "Seed of the learners", DefaultValueFactory = _ => 1 };
+        var iterations = new Option<int>("--iterations") { Description = "Boosting iterations per stance", DefaultValueFactory = _ => new DomainTrainingOptions().Iterations };
+        var leaves = new Option<int>("--leaves") { Description = "Leaves per tree", DefaultValueFactory = _ => new DomainTrainingOptions().Leaves };
+        var minimumLeaf = new Option<int>("--min-leaf") { Description = "Minimum training pairs per leaf", DefaultValueFactory = _ => new DomainTrainingOptions().MinimumExamplesPerLeaf };
         var crossValidate = new Option<bool>("--cross-validate") { Description = "Leave one corpus out: print the domain stage's, the FNC-1 mapping's and the rules' agreement on each held-out corpus" };
         var command = new Command("train-domain", "Train the trained classifier's domain stage on hand-labelled corpora (FNC-1 model: the shipped one)")
         {
-            corpora, output, seed, crossValidate,
+            corpora, output, seed, iterations, leaves, minimumLeaf, crossValidate,
         };
         command.SetAction(parse =>
         {
             try
             {
-                return RunTrain(parse.GetValue(corpora)!, parse.GetValue(output), parse.GetValue(seed), parse.GetValue(crossValidate), Console.Out);
+                var options = new DomainTrainingOptions
+                {
+                    Seed = parse.GetValue(seed),
+                    Iterations = parse.GetValue(iterations),
+                    Leaves = parse.GetValue(leaves),
+                    MinimumExamplesPerLeaf = parse.GetValue(minimumLeaf),
+                };
+                return RunTrain(parse.GetValue(corpora)!, parse.GetValue(output), options, parse.GetValue(crossValidate), Console.Out);
             }
             catch (CorpusException ex)
             {
@@ -69,7 +79,7 @@ public static class DomainStageCommands
         return command;
     }
 
-    internal static int RunTrain(DirectoryInfo corporaFolder, FileInfo? output, int seed, bool crossValidate, TextWriter log)
+    internal static int RunTrain(DirectoryInfo corporaFolder, FileInfo? output, DomainTrainingOptions options, bool crossValidate, TextWriter log)
     {
         var corpora = StanceCorpora.LoadAll(corporaFolder.FullName);
         foreach (var corpus in corpora)
@@ -78,8 +88,9 @@ public static class DomainStageCommands
         }
 
         var fnc = FncStanceModel.LoadEmbedded();
-        var options = new DomainTrainingOptions { Seed = seed, FncModelSha256 = FncStanceModel.EmbeddedSha256() };
-        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seed={seed} FNC-1 model sha256={options.FncModelSha256}"));
+        options = options with { FncModelSha256 = FncStanceModel.EmbeddedSha256() };
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"seed={options.Seed} iterations={options.Iterations} leaves={options.Leaves} min-leaf={options.MinimumExamplesPerLeaf} FNC-1 model sha256={options.FncModelSha256}"));
         if (crossValidate)
         {
             CrossValidate(corpora, fnc, options, log);
