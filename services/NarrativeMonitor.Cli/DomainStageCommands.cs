@@ -127,6 +127,11 @@ public static class DomainStageCommands
         });
         log.WriteLine("domain stage, every corpus held out once:");
         log.Write(domain.Report());
+        foreach (var disagreement in domain.Disagreements)
+        {
+            log.WriteLine("  " + disagreement);
+        }
+
         log.WriteLine("FNC-1 model with the fixed mapping:");
         log.Write(mapped.Report());
         log.WriteLine("rules:");

@@ -150,7 +150,7 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
     /// <param name="specificTerms">The statement's terms that are not topic terms.</param>
     /// <param name="keywordTerms">Each keyword's terms that are not topic terms: keywords are alternative names
     /// ("DPRK", "North Korea", "КНДР"), so one of them in full is a mention; requiring half of all of them was not.</param>
-    internal sealed class ClaimEntry(ClaimDefinition definition, ProcessedText statement, float claimWeight, int topicTerms, ulong[] specificTerms, ulong[][] keywordTerms)
+    internal sealed class ClaimEntry(ClaimDefinition definition, ProcessedText statement, float claimWeight, ulong[] topicTerms, ulong[] specificTerms, ulong[][] keywordTerms)
     {
         public ClaimDefinition Definition { get; } = definition;
 
@@ -183,10 +183,10 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
         public float Share(float weight) => claimWeight > 0 ? weight / claimWeight : 0;
 
         public ClaimContext Context(Candidate candidate, ProcessedText body) =>
-            new(candidate.OnTopic, candidate.ClaimShare, IsMentionedIn(body), keywordTerms, specificTerms);
+            new(candidate.OnTopic, candidate.ClaimShare, IsMentionedIn(body), keywordTerms, specificTerms, topicTerms);
 
         /// <summary>An article on the topic shares two of its topic terms (or the only one); 0: the claim has none, never on topic.</summary>
-        public int TopicHitsNeeded => Math.Min(2, topicTerms);
+        public int TopicHitsNeeded => Math.Min(2, topicTerms.Length);
 
         public float MinimumClaimWeight => MinimumWeightShare * claimWeight;
 
@@ -265,7 +265,7 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
                     Post(index, term, new Posting(c, true, markers.Contains(term) ? 2 : 1));
                 }
 
-                entries[c] = new ClaimEntry(claim, statement, claimWeight, topicTerms.Count, specific, keywords);
+                entries[c] = new ClaimEntry(claim, statement, claimWeight, topicTerms.Order().ToArray(), specific, keywords);
             }
 
             Entries = entries;

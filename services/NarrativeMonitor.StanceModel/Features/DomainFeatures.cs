@@ -8,7 +8,8 @@ namespace NarrativeMonitor.StanceModel.Features;
 /// <param name="ClaimShare">Share of the claim terms' IDF weight found in the article.</param>
 /// <param name="KeywordTerms">Each keyword's content terms (alternative names of what is specific to the claim).</param>
 /// <param name="SpecificTerms">The statement's content terms that are not topic terms.</param>
-internal readonly record struct ClaimContext(bool OnTopic, float ClaimShare, bool Mentioned, ulong[][] KeywordTerms, ulong[] SpecificTerms);
+/// <param name="TopicTerms">Content terms of the topic and its keywords.</param>
+internal readonly record struct ClaimContext(bool OnTopic, float ClaimShare, bool Mentioned, ulong[][] KeywordTerms, ulong[] SpecificTerms, ulong[] TopicTerms);
 
 /// <summary>
 /// Features of the domain stage: the FNC-1 model's four probabilities, a subset of its features, where the article
@@ -28,7 +29,7 @@ internal static class DomainFeatures
         .Select(x => x.index)
         .ToArray();
 
-    private static readonly string[] Scopes = ["claim_sentences", "neighbours", "title", "article_rate"];
+    private static readonly string[] Scopes = ["claim_sentences", "neighbours", "topic_sentences", "title", "article_rate"];
 
     public static readonly string[] Names = BuildNames();
 
@@ -39,7 +40,7 @@ internal static class DomainFeatures
         var names = new List<string> { "fnc_agree", "fnc_disagree", "fnc_discuss", "fnc_unrelated" };
         names.AddRange(FncFeatureIndexes.Select(i => "fnc_" + StanceFeatures.Names[i]));
         names.AddRange(["on_topic", "claim_share", "mentioned", "claim_sentences", "claim_sentence_share", "claim_in_title",
-            "first_claim_sentence_position", "best_specific_coverage"]);
+            "first_claim_sentence_position", "best_specific_coverage", "topic_sentences", "claim_sentence_quoted", "claim_sentence_question"]);
         foreach (var scope in Scopes)
         {
             names.AddRange(LexiconCues.Select(c => $"{scope}_{c.ToString().ToLowerInvariant()}"));
@@ -67,7 +68,11 @@ internal static class DomainFeatures
 
         var sentences = body.SentenceCount;
         Span<bool> isClaimSentence = sentences <= 256 ? stackalloc bool[sentences] : new bool[sentences];
+        Span<bool> isTopicSentence = sentences <= 256 ? stackalloc bool[sentences] : new bool[sentences];
         var claimSentences = 0;
+        var topicSentences = 0;
+        var quoted = false;
+        var question = false;
         var first = -1;
         float bestCoverage = 0;
         for (var s = 0; s < sentences; s++)
@@ -97,6 +102,15 @@ internal static class DomainFeatures
                 {
                     first = s;
                 }
+
+                var text = body.SentenceText(s);
+                quoted |= text.AsSpan().IndexOfAny("\"\u201C\u201D\u00AB\u00BB") >= 0;
+                question |= text.EndsWith('?');
+            }
+            else if (Present(terms, claim.TopicTerms) >= Math.Min(2, claim.TopicTerms.Length) && claim.TopicTerms.Length > 0)
+            {
+                isTopicSentence[s] = true;
+                topicSentences++;
             }
         }
 
@@ -108,9 +122,13 @@ internal static class DomainFeatures
         features[k++] = sentences > 0 && isClaimSentence[0] ? 1 : 0;
         features[k++] = first < 0 ? -1 : sentences <= 1 ? 0 : (float)first / (sentences - 1);
         features[k++] = bestCoverage;
+        features[k++] = topicSentences;
+        features[k++] = quoted ? 1 : 0;
+        features[k++] = question ? 1 : 0;
 
         const int Kinds = 12;
-        Span<float> counts = stackalloc float[Kinds * 4];
+        const int Rate = 4 * Kinds;
+        Span<float> counts = stackalloc float[Kinds * 5];
         for (var s = 0; s < sentences; s++)
         {
             var neighbour = !isClaimSentence[s] && ((s > 0 && isClaimSentence[s - 1]) || (s + 1 < sentences && isClaimSentence[s + 1]));
@@ -139,13 +157,17 @@ internal static class DomainFeatures
                     {
                         counts[Kinds + c]++;
                     }
-
-                    if (s == 0)
+                    else if (isTopicSentence[s])
                     {
                         counts[(2 * Kinds) + c]++;
                     }
 
-                    counts[(3 * Kinds) + c]++;
+                    if (s == 0)
+                    {
+                        counts[(3 * Kinds) + c]++;
+                    }
+
+                    counts[Rate + c]++;
                 }
             }
         }
@@ -153,7 +175,7 @@ internal static class DomainFeatures
         var per100 = 100f / Math.Max(1, body.TokenCount);
         for (var c = 0; c < Kinds; c++)
         {
-            counts[(3 * Kinds) + c] *= per100;
+            counts[Rate + c] *= per100;
         }
 
         counts.CopyTo(features[k..]);
