@@ -116,12 +116,88 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
     /// <param name="Weight">2 for a one-word topic keyword (a marker: on its own it puts an article on the topic), else 1.</param>
     internal readonly record struct TopicPosting(int Claim, int Weight);
 
-    /// <summary>The claims using a term, as a claim term and as a topic term.</summary>
-    internal sealed class TermPostings(Posting[] claims, TopicPosting[] topics)
+    /// <summary>
+    /// The index: for each term, where its claim and topic postings lie in two flat arrays, in an open-addressing table
+    /// (linear probing) whose slot holds the term itself. Looking up an article's ~250 terms then reads one slot each where
+    /// a dictionary of posting arrays read a bucket, an entry, an object and an array header per term: cache misses once
+    /// 10,000 claims make the index a few megabytes.
+    /// </summary>
+    internal sealed class TermIndex
     {
-        public Posting[] Claims { get; } = claims;
+        private readonly Slot[] _slots;
+        private readonly int _shift;
 
-        public TopicPosting[] Topics { get; } = topics;
+        public TermIndex(Dictionary<ulong, List<Posting>> claimPostings, Dictionary<ulong, List<TopicPosting>> topicPostings)
+        {
+            var terms = claimPostings.Keys.Union(topicPostings.Keys).ToArray();
+            var bits = Math.Max(4, (int)Math.Ceiling(Math.Log2(Math.Max(1, terms.Length) * 2.0)));
+            _slots = new Slot[1 << bits];
+            _shift = 64 - bits;
+            ClaimPostings = new Posting[claimPostings.Values.Sum(p => p.Count)];
+            TopicPostings = new TopicPosting[topicPostings.Values.Sum(p => p.Count)];
+            int claimAt = 0, topicAt = 0;
+            foreach (var term in terms)
+            {
+                var slot = new Slot { Term = term, ClaimStart = claimAt, TopicStart = topicAt };
+                if (claimPostings.TryGetValue(term, out var claims))
+                {
+                    claims.CopyTo(ClaimPostings, claimAt);
+                    claimAt += claims.Count;
+                    slot.ClaimCount = claims.Count;
+                }
+
+                if (topicPostings.TryGetValue(term, out var topics))
+                {
+                    topics.CopyTo(TopicPostings, topicAt);
+                    topicAt += topics.Count;
+                    slot.TopicCount = topics.Count;
+                }
+
+                var i = Home(term);
+                while (_slots[i].Used)
+                {
+                    i = (i + 1) & (_slots.Length - 1);
+                }
+
+                _slots[i] = slot;
+            }
+        }
+
+        public Posting[] ClaimPostings { get; }
+
+        public TopicPosting[] TopicPostings { get; }
+
+        /// <summary>The term's slot; an empty one (no postings) when no claim uses the term.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public Slot Find(ulong term)
+        {
+            var i = Home(term);
+            while (true)
+            {
+                var slot = _slots[i];
+                if (!slot.Used || slot.Term == term)
+                {
+                    return slot;
+                }
+
+                i = (i + 1) & (_slots.Length - 1);
+            }
+        }
+
+        // Fibonacci hashing: the top bits of the product, so FNV hashes that differ in low bits spread over the table.
+        private int Home(ulong term) => (int)((term * 0x9E3779B97F4A7C15UL) >> _shift);
+
+        /// <summary>A term's place in the posting arrays; every indexed term has a posting, so an empty slot has none.</summary>
+        internal struct Slot
+        {
+            public ulong Term;
+            public int ClaimStart;
+            public int ClaimCount;
+            public int TopicStart;
+            public int TopicCount;
+
+            public readonly bool Used => (ClaimCount | TopicCount) != 0;
+        }
     }
 
     /// <param name="specificTerms">The statement's terms that are not topic terms.</param>
@@ -267,20 +343,15 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
             }
 
             Entries = entries;
-            Index = claimPostings.Keys.Union(topicPostings.Keys).ToDictionary(
-                term => term,
-                term => new TermPostings(
-                    claimPostings.TryGetValue(term, out var p) ? p.ToArray() : [],
-                    topicPostings.TryGetValue(term, out var t) ? t.ToArray() : []));
+            Index = new TermIndex(claimPostings, topicPostings);
             _scratch = new ThreadLocal<Scratch>(() => new Scratch(entries.Length));
-            _topicHitsNeeded = entries.Select(e => e.TopicHitsNeeded).ToArray();
-            _minimumClaimWeight = entries.Select(e => e.MinimumClaimWeight).ToArray();
-            _claimWeight = entries.Select(e => e.ClaimWeight).ToArray();
+            _limits = entries.Select(e => new Limits(e.TopicHitsNeeded, e.MinimumClaimWeight, e.ClaimWeight)).ToArray();
         }
 
-        private readonly int[] _topicHitsNeeded;
-        private readonly float[] _minimumClaimWeight;
-        private readonly float[] _claimWeight;
+        /// <summary>What a claim needs to be a candidate, side by side so that checking a touched claim reads one place.</summary>
+        private readonly record struct Limits(int TopicHitsNeeded, float MinimumClaimWeight, float ClaimWeight);
+
+        private readonly Limits[] _limits;
 
         private readonly ThreadLocal<Scratch> _scratch;
 
@@ -290,81 +361,80 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
 
         public ClaimEntry[] Entries { get; }
 
-        public Dictionary<ulong, TermPostings> Index { get; }
+        public TermIndex Index { get; }
 
         /// <summary>
         /// The claims an article could be about (by claim terms, <see cref="ClaimEntry.IsCandidate"/>) or is on the topic of,
         /// in claim order. One pass over the postings of the article's terms sums each claim's hits, IDF weight, statement
-        /// cosine and topic hits; then only flat per-claim arrays are read, never a claim's entry or its statement's vector.
+        /// cosine and topic hits and marks it in a bit set; a scan of that set then checks the marked claims in order, from
+        /// flat per-claim arrays only (never a claim's entry or its statement's vector), and resets them.
         /// </summary>
         public List<Candidate> Candidates(ProcessedText body)
         {
             var scratch = _scratch.Value!;
             var counters = scratch.Counters;
             var touched = scratch.Touched;
-            var candidates = new List<Candidate>();
             try
             {
+                var claimPostings = Index.ClaimPostings;
+                var topicPostings = Index.TopicPostings;
                 foreach (var (term, bodyWeight) in body.Vector)
                 {
-                    if (!Index.TryGetValue(term, out var postings))
-                    {
-                        continue;
-                    }
-
-                    foreach (var posting in postings.Claims)
+                    var slot = Index.Find(term);
+                    foreach (var posting in claimPostings.AsSpan(slot.ClaimStart, slot.ClaimCount))
                     {
                         ref var counter = ref counters[posting.Claim];
-                        if (counter.Hits == 0 && counter.TopicHits == 0)
-                        {
-                            touched.Add(posting.Claim);
-                        }
-
+                        touched[posting.Claim >> 6] |= 1UL << posting.Claim;
                         counter.Hits++;
                         counter.Weight += posting.Weight;
                         counter.Cosine += posting.VectorWeight * bodyWeight;
                     }
 
-                    foreach (var posting in postings.Topics)
+                    foreach (var posting in topicPostings.AsSpan(slot.TopicStart, slot.TopicCount))
                     {
-                        ref var counter = ref counters[posting.Claim];
-                        if (counter.Hits == 0 && counter.TopicHits == 0)
+                        touched[posting.Claim >> 6] |= 1UL << posting.Claim;
+                        counters[posting.Claim].TopicHits += posting.Weight;
+                    }
+                }
+
+                // The touched claims in claim order, from the bit set: no list of them to keep and no sort. Each counter and
+                // bit is reset as it is read, so the scratch is all zero again for the next call.
+                var candidates = new List<Candidate>();
+                for (var word = 0; word < touched.Length; word++)
+                {
+                    var bits = touched[word];
+                    if (bits == 0)
+                    {
+                        continue;
+                    }
+
+                    touched[word] = 0;
+                    do
+                    {
+                        var c = (word << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
+                        bits &= bits - 1;
+                        var counter = counters[c];
+                        counters[c] = default;
+                        ref readonly var limits = ref _limits[c];
+                        var onTopic = limits.TopicHitsNeeded > 0 && counter.TopicHits >= limits.TopicHitsNeeded;
+                        var onClaim = counter.Hits > 0 && counter.Weight >= limits.MinimumClaimWeight && counter.Cosine >= MinimumCosine;
+                        if (onClaim || onTopic)
                         {
-                            touched.Add(posting.Claim);
+                            candidates.Add(new Candidate(c, onClaim, onTopic, limits.ClaimWeight > 0 ? counter.Weight / limits.ClaimWeight : 0));
                         }
-
-                        counter.TopicHits += posting.Weight;
                     }
+                    while (bits != 0);
                 }
 
-                foreach (var c in touched)
-                {
-                    var counter = counters[c];
-                    var onTopic = _topicHitsNeeded[c] > 0 && counter.TopicHits >= _topicHitsNeeded[c];
-                    var onClaim = counter.Hits > 0 && counter.Weight >= _minimumClaimWeight[c] && counter.Cosine >= MinimumCosine;
-                    if (onClaim || onTopic)
-                    {
-                        candidates.Add(new Candidate(c, onClaim, onTopic, _claimWeight[c] > 0 ? counter.Weight / _claimWeight[c] : 0));
-                    }
-                }
+                return candidates;
             }
-            finally
+            catch
             {
-                foreach (var c in touched)
-                {
-                    counters[c] = default;
-                }
-
-                touched.Clear();
+                // Left half counted, the scratch would corrupt this thread's next call.
+                Array.Clear(counters);
+                Array.Clear(touched);
+                throw;
             }
-
-            System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates).Sort(default(ByClaim));
-            return candidates;
-        }
-
-        private readonly struct ByClaim : IComparer<Candidate>
-        {
-            public int Compare(Candidate x, Candidate y) => x.Claim.CompareTo(y.Claim);
         }
 
         /// <summary>Per-thread counters, all zero between calls, so no call clears or allocates an array per claim.</summary>
@@ -380,7 +450,8 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
         {
             public Counter[] Counters { get; } = new Counter[claims];
 
-            public List<int> Touched { get; } = new(1024);
+            /// <summary>Bit c: claim c has a posting among the article's terms.</summary>
+            public ulong[] Touched { get; } = new ulong[(claims + 63) / 64];
         }
 
         private static void Post<T>(Dictionary<ulong, List<T>> index, ulong term, T posting)
