@@ -54,16 +54,11 @@ public class PairBenchmarks
     }
 }
 
-public enum ClaimFill
-{
-    /// <summary>Filler claims of random words from the FNC-1 vocabulary: few share a story with any article.</summary>
-    RandomVocabulary,
-
-    /// <summary>Filler claims are sentences of FNC-1 training bodies: many are about the same stories as the articles.</summary>
-    NewsSentences,
-}
-
-/// <summary>Articles classified per second against 10 or 10,000 prepared claims (10 of them real FNC-1 headlines).</summary>
+/// <summary>
+/// Articles classified per second against 10 or 10,000 prepared claims. Both sizes hold the same 10 real claims (FNC-1
+/// headlines related to the first articles); the other claims are filler (<see cref="ClaimFill"/>), so only the
+/// distractors grow. The 10,000/10 ratio is printed after the results (see Program.cs).
+/// </summary>
 [ShortRunJob]
 [MemoryDiagnoser]
 public class ClaimScalingBenchmarks
@@ -75,20 +70,15 @@ public class ClaimScalingBenchmarks
     [Params(10, 10_000)]
     public int Claims { get; set; }
 
-    [Params(ClaimFill.RandomVocabulary, ClaimFill.NewsSentences)]
+    [Params(ClaimFill.OtherStories, ClaimFill.RandomVocabulary, ClaimFill.SentencesOfAllStories)]
     public ClaimFill Fill { get; set; }
 
     [GlobalSetup]
     public void Setup()
     {
         _classifier = new TrainedStanceClassifier();
-        var pairs = BenchmarkData.Pairs();
-        _articles = pairs.Select(p => new ArticleText("", p.Body)).ToList();
-        var claims = pairs.Select(p => p.Headline).Distinct().Take(10)
-            .Select((h, i) => new ClaimDefinition($"real-{i}", h, "", [], [])).ToList();
-        var filler = Fill == ClaimFill.RandomVocabulary ? RandomClaims() : SentenceClaims();
-        claims.AddRange(filler.Take(Claims - claims.Count));
-        _claims = _classifier.Prepare(claims);
+        _articles = ClaimSets.Articles();
+        _claims = _classifier.Prepare(ClaimSets.Build(Fill, Claims));
     }
 
     [Benchmark(OperationsPerInvoke = BenchmarkData.Articles)]
@@ -101,28 +91,6 @@ public class ClaimScalingBenchmarks
         }
 
         return n;
-    }
-
-    private static IEnumerable<ClaimDefinition> RandomClaims()
-    {
-        var words = BenchmarkData.Training.Bodies.OrderBy(b => b.Key)
-            .SelectMany(b => b.Value.Split((char[])[' ', '\n', ',', '.', '"', '(', ')'], StringSplitOptions.RemoveEmptyEntries))
-            .Select(w => w.ToLowerInvariant()).Where(w => w.Length > 3 && w.All(char.IsLetter)).Distinct().Order(StringComparer.Ordinal).ToArray();
-        var random = new Random(11);
-        string Words(int n) => string.Join(' ', Enumerable.Range(0, n).Select(_ => words[random.Next(words.Length)]));
-        for (var i = 0; ; i++)
-        {
-            yield return new ClaimDefinition($"random-{i}", Words(10), Words(3), [Words(1)], [Words(1), Words(1)]);
-        }
-    }
-
-    private static IEnumerable<ClaimDefinition> SentenceClaims()
-    {
-        var sentences = BenchmarkData.Training.Bodies.OrderBy(b => b.Key)
-            .SelectMany(b => b.Value.Split((string[])[". ", "\n"], StringSplitOptions.RemoveEmptyEntries))
-            .Select(s => s.Trim()).Where(s => s.Split(' ').Length is >= 8 and <= 25).Distinct().ToArray();
-        new Random(11).Shuffle(sentences);
-        return sentences.Select((s, i) => new ClaimDefinition($"sentence-{i}", s, "", [], []));
     }
 }
 
