@@ -113,7 +113,8 @@ public static class DomainTrainer
             DomainCue[]? domainCues = null;
             foreach (var label in labels[id])
             {
-                if (!claimIndex.TryGetValue(label.ClaimId, out var c) || !candidates.TryGetValue(c, out var candidate))
+                if (!claimIndex.TryGetValue(label.ClaimId, out var c) || !candidates.TryGetValue(c, out var candidate)
+                    || (!candidate.OnTopic && !prepared.Entries[c].IsMentionedIn(body)))
                 {
                     continue;
                 }
