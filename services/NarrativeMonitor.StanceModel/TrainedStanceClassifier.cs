@@ -59,7 +59,7 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
         var results = new List<StanceResult>();
         var features = new float[StanceFeatures.Count];
         var domainFeatures = _domain is null ? [] : new float[DomainFeatures.Count];
-        DomainCue[]? domainCues = null;
+        ArticleCues? cues = null;
         foreach (var candidate in prepared.Candidates(body))
         {
             var claim = prepared.Entries[candidate.Claim];
@@ -70,19 +70,22 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
                 continue;
             }
 
-            if (!candidate.OnClaim && _domain is null)
+            StanceResult? result;
+            if (_domain is null)
             {
-                // On the topic without the claim's terms: the FNC-1 mapping reads it as silent on the claim. The domain
-                // stage reads these too: a denial or deflection often names the claim in other words.
-                results.Add(new StanceResult(claim.Definition.Id, Stance.Omits, Math.Clamp(1 - candidate.ClaimShare, 0.5, 1.0), null));
-                continue;
+                // The baseline: an article on the topic without the claim's terms is read as silent on it.
+                result = candidate.OnClaim
+                    ? Map(claim, PredictFnc(claim, body, features), features, candidate.OnTopic, body)
+                    : new StanceResult(claim.Definition.Id, Stance.Omits, Math.Clamp(1 - candidate.ClaimShare, 0.5, 1.0), null);
+            }
+            else
+            {
+                // The domain stage reads topic-only candidates too: a denial or deflection often names the claim in
+                // other words. The FNC-1 model has no claim terms to compare there, so it is not run.
+                var prediction = candidate.OnClaim ? PredictFnc(claim, body, features) : NoComparison(features);
+                result = Decide(claim, candidate, body, features, prediction, domainFeatures, ref cues);
             }
 
-            var best = StanceFeatures.Extract(claim.Statement, body, features);
-            var prediction = _model.Predict(features, best);
-            var result = _domain is null
-                ? Map(claim, prediction, features, candidate.OnTopic, body)
-                : Decide(claim, candidate, body, features, prediction, domainFeatures, ref domainCues);
             if (result is not null)
             {
                 results.Add(result);
@@ -96,10 +99,20 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
     internal static string ArticleDocument(ArticleText article) =>
         string.IsNullOrWhiteSpace(article.Title) ? article.Body : article.Title + ".\n" + article.Body;
 
-    private StanceResult? Decide(ClaimEntry claim, Candidate candidate, ProcessedText body, float[] features, StancePrediction prediction,
-        float[] domainFeatures, ref DomainCue[]? domainCues)
+    private StancePrediction PredictFnc(ClaimEntry claim, ProcessedText body, float[] features) =>
+        _model.Predict(features, StanceFeatures.Extract(claim.Statement, body, features));
+
+    /// <summary>What the domain stage is given for a candidate that shares only topic terms: no FNC-1 features or answer.</summary>
+    internal static StancePrediction NoComparison(float[] features)
     {
-        var evidence = ExtractDomainFeatures(claim, candidate, body, features, prediction, domainFeatures, ref domainCues);
+        Array.Clear(features);
+        return new StancePrediction(FncStance.Unrelated, new float[4], -1);
+    }
+
+    private StanceResult? Decide(ClaimEntry claim, Candidate candidate, ProcessedText body, float[] features, StancePrediction prediction,
+        float[] domainFeatures, ref ArticleCues? cues)
+    {
+        var evidence = ExtractDomainFeatures(claim, candidate, body, features, prediction, domainFeatures, ref cues);
         var (stance, probabilities) = _domain!.Predict(domainFeatures);
         var confidence = probabilities[Array.IndexOf(DomainStanceModel.Classes, stance)];
         return stance switch
@@ -112,10 +125,10 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
 
     /// <summary>Fills <paramref name="domainFeatures"/> for a candidate on the claim; returns the evidence sentence.</summary>
     internal static int ExtractDomainFeatures(ClaimEntry claim, Candidate candidate, ProcessedText body, float[] features, StancePrediction prediction,
-        float[] domainFeatures, ref DomainCue[]? domainCues)
+        float[] domainFeatures, ref ArticleCues? cues)
     {
-        domainCues ??= DomainLexicon.Mark(body.Hashes);
-        return DomainFeatures.Extract(features, prediction, claim.Context(candidate, body), body, domainCues, domainFeatures);
+        cues ??= new ArticleCues(body);
+        return DomainFeatures.Extract(features, prediction, claim.Context(candidate, body), body, cues, domainFeatures);
     }
 
     private static StanceResult? Map(ClaimEntry claim, StancePrediction prediction, float[] features, bool onTopic, ProcessedText body)

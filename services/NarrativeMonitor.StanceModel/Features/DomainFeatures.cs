@@ -51,8 +51,8 @@ internal static class DomainFeatures
     }
 
     /// <summary>Fills <paramref name="features"/> (length <see cref="Count"/>); returns the sentence to quote as evidence.</summary>
-    /// <param name="domainCues">The article's <see cref="DomainLexicon.Mark"/>, computed once per article.</param>
-    public static int Extract(ReadOnlySpan<float> fncFeatures, StancePrediction fnc, ClaimContext claim, ProcessedText body, DomainCue[] domainCues, Span<float> features)
+    /// <param name="cues">The article's cue counts per sentence, computed once for all its claims.</param>
+    public static int Extract(ReadOnlySpan<float> fncFeatures, StancePrediction fnc, ClaimContext claim, ProcessedText body, ArticleCues cues, Span<float> features)
     {
         features.Clear();
         var k = 0;
@@ -103,9 +103,8 @@ internal static class DomainFeatures
                     first = s;
                 }
 
-                var text = body.SentenceText(s);
-                quoted |= text.AsSpan().IndexOfAny("\"\u201C\u201D\u00AB\u00BB") >= 0;
-                question |= text.EndsWith('?');
+                quoted |= cues.Quoted[s];
+                question |= cues.Question[s];
             }
             else if (Present(terms, claim.TopicTerms) >= Math.Min(2, claim.TopicTerms.Length) && claim.TopicTerms.Length > 0)
             {
@@ -126,49 +125,30 @@ internal static class DomainFeatures
         features[k++] = quoted ? 1 : 0;
         features[k++] = question ? 1 : 0;
 
-        const int Kinds = 12;
+        const int Kinds = ArticleCues.Kinds;
         const int Rate = 4 * Kinds;
         Span<float> counts = stackalloc float[Kinds * 5];
         for (var s = 0; s < sentences; s++)
         {
-            var neighbour = !isClaimSentence[s] && ((s > 0 && isClaimSentence[s - 1]) || (s + 1 < sentences && isClaimSentence[s + 1]));
-            for (var t = body.SentenceTokenStart[s]; t < body.SentenceTokenStart[s + 1]; t++)
+            var scope = isClaimSentence[s] ? 0
+                : (s > 0 && isClaimSentence[s - 1]) || (s + 1 < sentences && isClaimSentence[s + 1]) ? 1
+                : isTopicSentence[s] ? 2
+                : -1;
+            var sentence = cues.PerSentence.AsSpan(s * Kinds, Kinds);
+            for (var c = 0; c < Kinds; c++)
             {
-                var cue = body.Cues[t];
-                var domain = domainCues[t];
-                if ((cue & ~Cue.Stop) == 0 && domain == DomainCue.None)
+                var n = sentence[c];
+                if (scope >= 0)
                 {
-                    continue;
+                    counts[(scope * Kinds) + c] += n;
                 }
 
-                for (var c = 0; c < Kinds; c++)
+                if (s == 0)
                 {
-                    var present = c < LexiconCues.Length ? (cue & LexiconCues[c]) != 0 : (domain & DomainLexicon.Kinds[c - LexiconCues.Length]) != 0;
-                    if (!present)
-                    {
-                        continue;
-                    }
-
-                    if (isClaimSentence[s])
-                    {
-                        counts[c]++;
-                    }
-                    else if (neighbour)
-                    {
-                        counts[Kinds + c]++;
-                    }
-                    else if (isTopicSentence[s])
-                    {
-                        counts[(2 * Kinds) + c]++;
-                    }
-
-                    if (s == 0)
-                    {
-                        counts[(3 * Kinds) + c]++;
-                    }
-
-                    counts[Rate + c]++;
+                    counts[(3 * Kinds) + c] += n;
                 }
+
+                counts[Rate + c] += n;
             }
         }
 
@@ -195,4 +175,61 @@ internal static class DomainFeatures
 
         return n;
     }
+}
+
+/// <summary>
+/// An article's cue counts per sentence (<see cref="Lexicon"/>'s six kinds, then <see cref="DomainLexicon"/>'s), and
+/// which sentences quote or ask: computed once per article, whatever the number of claims it is compared with.
+/// </summary>
+internal sealed class ArticleCues
+{
+    public const int Kinds = 12;
+
+    private static readonly Cue[] LexiconCues = [Cue.Negation, Cue.Refute, Cue.Hedge, Cue.Confirm, Cue.Deflect, Cue.Dismissal];
+
+    public ArticleCues(ProcessedText body)
+    {
+        var domain = DomainLexicon.Mark(body.Hashes);
+        var sentences = body.SentenceCount;
+        PerSentence = new float[sentences * Kinds];
+        Quoted = new bool[sentences];
+        Question = new bool[sentences];
+        for (var s = 0; s < sentences; s++)
+        {
+            var text = body.SentenceText(s);
+            Quoted[s] = text.AsSpan().IndexOfAny("\"\u201C\u201D\u00AB\u00BB") >= 0;
+            Question[s] = text.EndsWith('?');
+            for (var t = body.SentenceTokenStart[s]; t < body.SentenceTokenStart[s + 1]; t++)
+            {
+                var cue = body.Cues[t];
+                var mark = domain[t];
+                if ((cue & ~Cue.Stop) == 0 && mark == DomainCue.None)
+                {
+                    continue;
+                }
+
+                for (var c = 0; c < LexiconCues.Length; c++)
+                {
+                    if ((cue & LexiconCues[c]) != 0)
+                    {
+                        PerSentence[(s * Kinds) + c]++;
+                    }
+                }
+
+                for (var c = 0; c < DomainLexicon.Kinds.Length; c++)
+                {
+                    if ((mark & DomainLexicon.Kinds[c]) != 0)
+                    {
+                        PerSentence[(s * Kinds) + LexiconCues.Length + c]++;
+                    }
+                }
+            }
+        }
+    }
+
+    public float[] PerSentence { get; }
+
+    public bool[] Quoted { get; }
+
+    public bool[] Question { get; }
 }

@@ -110,7 +110,7 @@ public static class DomainTrainer
         {
             var body = fnc.Process(TrainedStanceClassifier.ArticleDocument(article));
             var candidates = prepared.Candidates(body).ToDictionary(c => c.Claim);
-            DomainCue[]? domainCues = null;
+            ArticleCues? cues = null;
             foreach (var label in labels[id])
             {
                 if (!claimIndex.TryGetValue(label.ClaimId, out var c) || !candidates.TryGetValue(c, out var candidate)
@@ -121,9 +121,11 @@ public static class DomainTrainer
 
                 var claim = prepared.Entries[c];
                 var features = new float[StanceFeatures.Count];
-                var prediction = fnc.Predict(features, StanceFeatures.Extract(claim.Statement, body, features));
+                var prediction = candidate.OnClaim
+                    ? fnc.Predict(features, StanceFeatures.Extract(claim.Statement, body, features))
+                    : TrainedStanceClassifier.NoComparison(features);
                 var domainFeatures = new float[DomainFeatures.Count];
-                TrainedStanceClassifier.ExtractDomainFeatures(claim, candidate, body, features, prediction, domainFeatures, ref domainCues);
+                TrainedStanceClassifier.ExtractDomainFeatures(claim, candidate, body, features, prediction, domainFeatures, ref cues);
                 yield return new Row(label.Stance, domainFeatures);
             }
         }
