@@ -183,7 +183,7 @@ internal static class DomainFeatures
 /// </summary>
 internal sealed class ArticleCues
 {
-    public const int Kinds = 12;
+    public const int Kinds = 13;
 
     private static readonly Cue[] LexiconCues = [Cue.Negation, Cue.Refute, Cue.Hedge, Cue.Confirm, Cue.Deflect, Cue.Dismissal];
 

@@ -23,13 +23,16 @@ internal enum DomainCue : ushort
 
     /// <summary>The claim put in someone else's mouth: accusations, assertions, "Western media".</summary>
     Attribution = 32,
+
+    /// <summary>Rejecting a report outright: a fake, slander, a fairy tale, never happened, not a single fact.</summary>
+    Rejection = 64,
 }
 
 /// <summary>Domain cue words and phrases, matched on the same stemmed token hashes as <see cref="Lexicon"/>.</summary>
 internal static class DomainLexicon
 {
     public static readonly DomainCue[] Kinds =
-        [DomainCue.Prospect, DomainCue.Counter, DomainCue.Refusal, DomainCue.Alternative, DomainCue.Assertion, DomainCue.Attribution];
+        [DomainCue.Prospect, DomainCue.Counter, DomainCue.Refusal, DomainCue.Alternative, DomainCue.Assertion, DomainCue.Attribution, DomainCue.Rejection];
 
     private static readonly (DomainCue Cue, string[] Entries)[] Entries =
     [
@@ -76,6 +79,16 @@ internal static class DomainLexicon
             "accusations", "accuse", "accused", "accuses", "assertion", "assertions", "insinuation", "insinuations",
             "western media", "foreign media", "media reports", "reports", "reportedly", "rumours", "rumors", "stories",
             "narrative", "version", "according to", "unconfirmed", "unverified", "speculation",
+        ]),
+        (DomainCue.Rejection,
+        [
+            "fake", "fakes", "lie", "lies", "lying", "liars", "slander", "slanderous", "smear", "groundless", "baseless",
+            "unfounded", "fabrication", "fabrications", "fabricated", "invention", "invented", "fairy tale", "fairy tales",
+            "fantasy", "fantasies", "fiction", "myth", "myths", "nonsense", "rubbish", "absurd", "absurdity", "ridiculous",
+            "crude", "falsification", "falsified", "forgery", "forged", "hoax", "canard", "did not happen", "never happened",
+            "no such", "not a single", "zero evidence", "no evidence", "without evidence", "no proof", "not true", "untrue",
+            "false", "deny", "denies", "denied", "denial", "reject", "rejects", "rejected", "refute", "refutes", "refuted",
+            "dismiss", "dismissed", "dismisses", "categorically", "completely false", "has nothing to do with", "no basis",
         ]),
     ];
 

@@ -19,11 +19,11 @@ public sealed record DomainTrainingOptions
 {
     public int Seed { get; init; } = 1;
 
-    public int Iterations { get; init; } = 100;
+    public int Iterations { get; init; } = 300;
 
-    public int Leaves { get; init; } = 8;
+    public int Leaves { get; init; } = 16;
 
-    public int MinimumExamplesPerLeaf { get; init; } = 10;
+    public int MinimumExamplesPerLeaf { get; init; } = 20;
 
     public double LearningRate { get; init; } = 0.05;
 
