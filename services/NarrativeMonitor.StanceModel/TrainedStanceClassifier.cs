@@ -372,9 +372,8 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
                 var claim = claims[c];
                 var statement = new ProcessedText(claim.Statement, idf);
 
-                // Computed once here so that concurrent Classify calls only read the claim.
-                _ = statement.CharGrams.Values;
-                _ = statement.Bigrams.Values;
+                // Also computes the n-gram values here, so that concurrent Classify calls only read the claim.
+                statement.KeepHeadlineParts();
                 var claimTerms = ContentTerms(tokens, [claim.Statement, .. claim.Keywords]);
                 var topicTerms = ContentTerms(tokens, [claim.Topic, .. claim.TopicKeywords]);
                 var specific = ContentTerms(tokens, [claim.Statement]).Where(t => !topicTerms.Contains(t)).ToArray();

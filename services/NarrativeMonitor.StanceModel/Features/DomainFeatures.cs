@@ -196,8 +196,8 @@ internal sealed class ArticleCues
         Question = new bool[sentences];
         for (var s = 0; s < sentences; s++)
         {
-            var text = body.SentenceText(s);
-            Quoted[s] = text.AsSpan().IndexOfAny("\"\u201C\u201D\u00AB\u00BB") >= 0;
+            var text = body.SentenceSpan(s);
+            Quoted[s] = text.IndexOfAny("\"\u201C\u201D\u00AB\u00BB") >= 0;
             Question[s] = text.EndsWith('?');
             for (var t = body.SentenceTokenStart[s]; t < body.SentenceTokenStart[s + 1]; t++)
             {

@@ -54,6 +54,11 @@ internal sealed class LongSet
 
     public bool Contains(ulong value)
     {
+        if (_slots.Length == 0)
+        {
+            throw new InvalidOperationException("LongSet: frozen, only Values remain");
+        }
+
         var i = Slot(value);
         while (true)
         {
@@ -76,6 +81,16 @@ internal sealed class LongSet
 
     /// <summary>The values, in slot order; computed once (call after the last Add).</summary>
     public ulong[] Values => _values ??= _slots.Where(v => v != 0).ToArray();
+
+    /// <summary>
+    /// Keeps only <see cref="Values"/> and <see cref="Count"/>, for a set that is only enumerated from now on (a claim's
+    /// n-grams, compared against each article's set): the hash slots are at least twice the size of the values.
+    /// </summary>
+    public void Freeze()
+    {
+        _ = Values;
+        _slots = [];
+    }
 
     private int Slot(ulong value) => (int)((value * 0x9E3779B97F4A7C15UL) >> 40) & _mask;
 

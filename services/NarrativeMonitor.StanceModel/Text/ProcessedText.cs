@@ -17,7 +17,7 @@ internal sealed class ProcessedText
         Hashes = new ulong[n];
         Cues = new Cue[n];
         CueWords = new short[n];
-        CueWordCounts = new int[Lexicon.CueWordCount];
+        int[]? cueWordCounts = null;
         TokenStarts = new int[n];
         var sentenceStarts = new List<int> { 0 };
         for (var i = 0; i < n; i++)
@@ -28,7 +28,7 @@ internal sealed class ProcessedText
             CueWords[i] = (short)cueWord;
             if (cueWord >= 0)
             {
-                CueWordCounts[cueWord]++;
+                (cueWordCounts ??= new int[Lexicon.CueWordCount])[cueWord]++;
             }
 
             TokenStarts[i] = raw[i].Start;
@@ -39,6 +39,7 @@ internal sealed class ProcessedText
         }
 
         sentenceStarts.Add(n);
+        CueWordCounts = cueWordCounts ?? NoCueWords;
         SentenceTokenStart = sentenceStarts.ToArray();
         for (var i = 0; i < n; i++)
         {
@@ -157,7 +158,10 @@ internal sealed class ProcessedText
     /// <summary>Per token: its <see cref="Lexicon.CueWordId"/>, or -1.</summary>
     public short[] CueWords { get; }
 
+    /// <summary>Per <see cref="Lexicon.CueWordId"/>: how often it occurs. Read-only: texts without cue words (most claim statements) share one array.</summary>
     public int[] CueWordCounts { get; }
+
+    private static readonly int[] NoCueWords = new int[Lexicon.CueWordCount];
 
     public int TokenCount => Hashes.Length;
 
@@ -180,7 +184,18 @@ internal sealed class ProcessedText
 
     public LongSet Bigrams { get; }
 
-    public HashSet<ulong> LeadTerms { get; }
+    public HashSet<ulong> LeadTerms { get; private set; }
+
+    /// <summary>
+    /// For a text only ever compared as the headline (a claim's statement, kept for as long as the claim is active):
+    /// drops the parts only an article's side is looked up in. Saves about a third of a prepared claim's memory.
+    /// </summary>
+    public void KeepHeadlineParts()
+    {
+        CharGrams.Freeze();
+        Bigrams.Freeze();
+        LeadTerms = [];
+    }
 
     public LongSet CharGrams { get; }
 
@@ -188,16 +203,19 @@ internal sealed class ProcessedText
 
     public bool HasQuestion { get; }
 
-    public string SentenceText(int s)
+    public string SentenceText(int s) => SentenceSpan(s).ToString();
+
+    /// <summary>Sentence <paramref name="s"/> with its closing punctuation; out of range: the text's first 300 characters.</summary>
+    public ReadOnlySpan<char> SentenceSpan(int s)
     {
         if (s < 0 || s >= SentenceCount || SentenceTokenStart[s] >= TokenCount)
         {
-            return Text.Length > 300 ? Text[..300] : Text;
+            return Text.AsSpan(0, Math.Min(300, Text.Length));
         }
 
         var start = TokenStarts[SentenceTokenStart[s]];
         var end = Math.Min(Text.Length, SentenceEnds[s] + 1);
-        return Text[start..end].Trim();
+        return Text.AsSpan(start, end - start).Trim();
     }
 
     public static ulong Bigram(ulong a, ulong b) => (a * 31) ^ (b + 0x9E3779B97F4A7C15UL);
