@@ -19,7 +19,7 @@ public sealed record DomainTrainingOptions
 {
     public int Seed { get; init; } = 1;
 
-    public int Iterations { get; init; } = 300;
+    public int Iterations { get; init; } = 100;
 
     public int Leaves { get; init; } = 16;
 
