@@ -1,5 +1,4 @@
 using Microsoft.ML;
-using Microsoft.ML.Trainers.LightGbm;
 using NarrativeMonitor.Classifier;
 using NarrativeMonitor.Contracts;
 using NarrativeMonitor.StanceModel.Features;
@@ -60,18 +59,7 @@ public static class DomainTrainer
                 Weight = r.Stance == stance ? (float)rows.Count / (2 * positives) : (float)rows.Count / (2 * negatives),
                 Features = r.Features,
             }).ToList(), schema);
-            models[c] = ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
-            {
-                NumberOfIterations = options.Iterations,
-                NumberOfLeaves = options.Leaves,
-                MinimumExampleCountPerLeaf = options.MinimumExamplesPerLeaf,
-                LearningRate = options.LearningRate,
-                Seed = options.Seed,
-                NumberOfThreads = 1,
-                Silent = true,
-                Verbose = false,
-                ExampleWeightColumnName = nameof(FeatureRow.Weight),
-            }).Fit(data);
+            models[c] = StanceTrainer.TrainWeightedBinary(ml, data, options.Iterations, options.Leaves, options.MinimumExamplesPerLeaf, options.LearningRate, options.Seed);
         }
 
         var info = new DomainModelInfo(DomainFeatures.Count, options.Seed, options.FncModelSha256,

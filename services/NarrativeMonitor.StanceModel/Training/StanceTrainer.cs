@@ -138,13 +138,17 @@ public static class StanceTrainer
     }
 
     private static ITransformer TrainBinary(MLContext ml, IDataView data, int iterations, StanceTrainingOptions options) =>
+        TrainWeightedBinary(ml, data, iterations, options.Leaves, options.MinimumExamplesPerLeaf, options.LearningRate, options.Seed);
+
+    /// <summary>A calibrated LightGBM binary model on <see cref="FeatureRow"/>s with their weights, single-threaded so that a seed gives one model.</summary>
+    internal static ITransformer TrainWeightedBinary(MLContext ml, IDataView data, int iterations, int leaves, int minimumExamplesPerLeaf, double learningRate, int seed) =>
         ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
         {
             NumberOfIterations = iterations,
-            NumberOfLeaves = options.Leaves,
-            MinimumExampleCountPerLeaf = options.MinimumExamplesPerLeaf,
-            LearningRate = options.LearningRate,
-            Seed = options.Seed,
+            NumberOfLeaves = leaves,
+            MinimumExampleCountPerLeaf = minimumExamplesPerLeaf,
+            LearningRate = learningRate,
+            Seed = seed,
             NumberOfThreads = 1,
             Silent = true,
             Verbose = false,
