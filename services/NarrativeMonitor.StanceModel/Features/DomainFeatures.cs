@@ -14,12 +14,10 @@ internal readonly record struct ClaimContext(bool OnTopic, float ClaimShare, boo
 /// <summary>
 /// Features of the domain stage: the FNC-1 model's four probabilities, a subset of its features, where the article
 /// mentions the claim (its "claim sentences": a keyword in full or all but one of the statement's specific terms), and
-/// cue counts in the claim sentences, their neighbours, the title and the whole article.
+/// cue counts in the claim sentences, their neighbours, the other sentences on the topic, the title and the whole article.
 /// </summary>
 internal static class DomainFeatures
 {
-    private static readonly Cue[] LexiconCues = [Cue.Negation, Cue.Refute, Cue.Hedge, Cue.Confirm, Cue.Deflect, Cue.Dismissal];
-
     private static readonly string[] KeptCueScopes = ["body_rate_", "top_", "near_", "lead_"];
 
     /// <summary>FNC-1 features kept: the similarity block and the cue counts that are not about the headline alone.</summary>
@@ -43,7 +41,7 @@ internal static class DomainFeatures
             "first_claim_sentence_position", "best_specific_coverage", "topic_sentences", "claim_sentence_quoted", "claim_sentence_question"]);
         foreach (var scope in Scopes)
         {
-            names.AddRange(LexiconCues.Select(c => $"{scope}_{c.ToString().ToLowerInvariant()}"));
+            names.AddRange(ArticleCues.LexiconCues.Select(c => $"{scope}_{c.ToString().ToLowerInvariant()}"));
             names.AddRange(DomainLexicon.Kinds.Select(c => $"{scope}_{c.ToString().ToLowerInvariant()}"));
         }
 
@@ -125,37 +123,37 @@ internal static class DomainFeatures
         features[k++] = quoted ? 1 : 0;
         features[k++] = question ? 1 : 0;
 
-        const int Kinds = ArticleCues.Kinds;
-        const int Rate = 4 * Kinds;
-        Span<float> counts = stackalloc float[Kinds * 5];
+        var kinds = ArticleCues.Kinds;
+        var rate = 4 * kinds;
+        Span<float> counts = stackalloc float[kinds * 5];
         for (var s = 0; s < sentences; s++)
         {
             var scope = isClaimSentence[s] ? 0
                 : (s > 0 && isClaimSentence[s - 1]) || (s + 1 < sentences && isClaimSentence[s + 1]) ? 1
                 : isTopicSentence[s] ? 2
                 : -1;
-            var sentence = cues.PerSentence.AsSpan(s * Kinds, Kinds);
-            for (var c = 0; c < Kinds; c++)
+            var sentence = cues.PerSentence.AsSpan(s * kinds, kinds);
+            for (var c = 0; c < kinds; c++)
             {
                 var n = sentence[c];
                 if (scope >= 0)
                 {
-                    counts[(scope * Kinds) + c] += n;
+                    counts[(scope * kinds) + c] += n;
                 }
 
                 if (s == 0)
                 {
-                    counts[(3 * Kinds) + c] += n;
+                    counts[(3 * kinds) + c] += n;
                 }
 
-                counts[Rate + c] += n;
+                counts[rate + c] += n;
             }
         }
 
         var per100 = 100f / Math.Max(1, body.TokenCount);
-        for (var c = 0; c < Kinds; c++)
+        for (var c = 0; c < kinds; c++)
         {
-            counts[Rate + c] *= per100;
+            counts[rate + c] *= per100;
         }
 
         counts.CopyTo(features[k..]);
@@ -183,9 +181,10 @@ internal static class DomainFeatures
 /// </summary>
 internal sealed class ArticleCues
 {
-    public const int Kinds = 13;
+    public static readonly Cue[] LexiconCues = [Cue.Negation, Cue.Refute, Cue.Hedge, Cue.Confirm, Cue.Deflect, Cue.Dismissal];
 
-    private static readonly Cue[] LexiconCues = [Cue.Negation, Cue.Refute, Cue.Hedge, Cue.Confirm, Cue.Deflect, Cue.Dismissal];
+    /// <summary>Cue kinds counted per sentence: <see cref="LexiconCues"/>, then <see cref="DomainLexicon.Kinds"/>.</summary>
+    public static readonly int Kinds = LexiconCues.Length + DomainLexicon.Kinds.Length;
 
     public ArticleCues(ProcessedText body)
     {
