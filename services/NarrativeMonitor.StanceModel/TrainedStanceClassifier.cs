@@ -10,11 +10,12 @@ namespace NarrativeMonitor.StanceModel;
 
 /// <summary>
 /// IStanceClassifier backed by the trained models (English). An inverted index over claim and topic terms selects an
-/// article's candidate claims. A candidate on the claim's topic without its terms omits it; for the others the FNC-1
-/// model (claim statement = headline, article = body) gives agree/disagree/discuss/unrelated probabilities, and the
-/// domain stage, trained on hand-labelled corpora of our own, turns those and <see cref="DomainFeatures"/> into one of
-/// our six stances. Without a domain stage the FNC-1 answer is mapped by fixed rules (<see cref="Map"/>), the baseline
-/// the domain stage is measured against.
+/// article's candidate claims. For a candidate that shares the claim's terms the FNC-1 model (claim statement =
+/// headline, article = body) gives agree/disagree/discuss/unrelated probabilities, and the domain stage, trained on
+/// hand-labelled corpora of our own, turns those and <see cref="DomainFeatures"/> into one of our six stances; it reads
+/// topic-only candidates without the FNC-1 model (<see cref="DomainInput"/>). Without a domain stage the FNC-1 answer is
+/// mapped by fixed rules (<see cref="Map"/>) and a topic-only candidate omits the claim: the baseline the domain stage is
+/// measured against.
 /// </summary>
 public sealed class TrainedStanceClassifier : IStanceClassifier
 {
@@ -63,10 +64,9 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
         foreach (var candidate in prepared.Candidates(body))
         {
             var claim = prepared.Entries[candidate.Claim];
-            if (!candidate.OnTopic && !claim.IsMentionedIn(body))
+            var mentioned = claim.IsMentionedIn(body);
+            if (candidate.IsAnotherStory(mentioned))
             {
-                // Shares words with the claim but neither its topic nor a mention of it: another story. Deciding this
-                // before the models saves most of their runs when many claims are active.
                 continue;
             }
 
@@ -75,15 +75,12 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
             {
                 // The baseline: an article on the topic without the claim's terms is read as silent on it.
                 result = candidate.OnClaim
-                    ? Map(claim, PredictFnc(claim, body, features), features, candidate.OnTopic, body)
+                    ? Map(claim, _model.Predict(features, StanceFeatures.Extract(claim.Statement, body, features)), features, candidate.OnTopic, mentioned, body)
                     : new StanceResult(claim.Definition.Id, Stance.Omits, Math.Clamp(1 - candidate.ClaimShare, 0.5, 1.0), null);
             }
             else
             {
-                // The domain stage reads topic-only candidates too: a denial or deflection often names the claim in
-                // other words. The FNC-1 model has no claim terms to compare there, so it is not run.
-                var prediction = candidate.OnClaim ? PredictFnc(claim, body, features) : NoComparison(features);
-                result = Decide(claim, candidate, body, features, prediction, domainFeatures, ref cues);
+                result = Decide(claim, candidate, mentioned, body, features, domainFeatures, ref cues);
             }
 
             if (result is not null)
@@ -99,20 +96,10 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
     internal static string ArticleDocument(ArticleText article) =>
         string.IsNullOrWhiteSpace(article.Title) ? article.Body : article.Title + ".\n" + article.Body;
 
-    private StancePrediction PredictFnc(ClaimEntry claim, ProcessedText body, float[] features) =>
-        _model.Predict(features, StanceFeatures.Extract(claim.Statement, body, features));
-
-    /// <summary>What the domain stage is given for a candidate that shares only topic terms: no FNC-1 features or answer.</summary>
-    internal static StancePrediction NoComparison(float[] features)
-    {
-        Array.Clear(features);
-        return new StancePrediction(FncStance.Unrelated, new float[4], -1);
-    }
-
-    private StanceResult? Decide(ClaimEntry claim, Candidate candidate, ProcessedText body, float[] features, StancePrediction prediction,
+    private StanceResult? Decide(ClaimEntry claim, Candidate candidate, bool mentioned, ProcessedText body, float[] features,
         float[] domainFeatures, ref ArticleCues? cues)
     {
-        var evidence = ExtractDomainFeatures(claim, candidate, body, features, prediction, domainFeatures, ref cues);
+        var evidence = DomainInput(_model, claim, candidate, mentioned, body, features, domainFeatures, ref cues);
         var (stance, probabilities) = _domain!.Predict(domainFeatures);
         var confidence = probabilities[Array.IndexOf(DomainStanceModel.Classes, stance)];
         return stance switch
@@ -123,29 +110,39 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
         };
     }
 
-    /// <summary>Fills <paramref name="domainFeatures"/> for a candidate on the claim; returns the evidence sentence.</summary>
-    internal static int ExtractDomainFeatures(ClaimEntry claim, Candidate candidate, ProcessedText body, float[] features, StancePrediction prediction,
-        float[] domainFeatures, ref ArticleCues? cues)
+    /// <summary>
+    /// Fills <paramref name="domainFeatures"/>, what the domain stage reads of a candidate, and returns the evidence
+    /// sentence. The domain stage reads topic-only candidates too: a denial or deflection often names the claim in other
+    /// words. The FNC-1 model has no claim terms to compare there, so it is not run and its part stays zero.
+    /// </summary>
+    /// <param name="features">Scratch for the FNC-1 features.</param>
+    internal static int DomainInput(FncStanceModel fnc, ClaimEntry claim, Candidate candidate, bool mentioned, ProcessedText body,
+        float[] features, float[] domainFeatures, ref ArticleCues? cues)
     {
+        StancePrediction prediction;
+        if (candidate.OnClaim)
+        {
+            prediction = fnc.Predict(features, StanceFeatures.Extract(claim.Statement, body, features));
+        }
+        else
+        {
+            Array.Clear(features);
+            prediction = new StancePrediction(FncStance.Unrelated, new float[4], -1);
+        }
+
         cues ??= new ArticleCues(body);
-        return DomainFeatures.Extract(features, prediction, claim.Context(candidate, body), body, cues, domainFeatures);
+        return DomainFeatures.Extract(features, prediction, claim.Context(candidate, mentioned), body, cues, domainFeatures);
     }
 
-    private static StanceResult? Map(ClaimEntry claim, StancePrediction prediction, float[] features, bool onTopic, ProcessedText body)
+    /// <param name="mentioned">The article mentions the claim; off the topic it does (<see cref="Candidate.IsAnotherStory"/>).</param>
+    private static StanceResult? Map(ClaimEntry claim, StancePrediction prediction, float[] features, bool onTopic, bool mentioned, ProcessedText body)
     {
         var id = claim.Definition.Id;
         var confidence = prediction.Probabilities[(int)prediction.Stance];
         var unrelated = prediction.Probabilities[(int)FncStance.Unrelated];
 
         // FNC-1 "unrelated" means another story; an article on the claim's own topic that never mentions what is
-        // specific to the claim is silent on it, whatever overlap the topic words give. Off the topic, an article that
-        // does not mention the claim only shares common words with it.
-        var mentioned = claim.IsMentionedIn(body);
-        if (!onTopic && !mentioned)
-        {
-            return null;
-        }
-
+        // specific to the claim is silent on it, whatever overlap the topic words give.
         if (onTopic && (prediction.Stance == FncStance.Unrelated || !mentioned))
         {
             return new StanceResult(id, Stance.Omits, prediction.Stance == FncStance.Unrelated ? unrelated : Math.Max(unrelated, 0.5), null);
@@ -163,7 +160,14 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
     }
 
     /// <param name="ClaimShare">Share of the claim terms' IDF weight found in the article.</param>
-    internal readonly record struct Candidate(int Claim, bool OnClaim, bool OnTopic, float ClaimShare);
+    internal readonly record struct Candidate(int Claim, bool OnClaim, bool OnTopic, float ClaimShare)
+    {
+        /// <summary>
+        /// Shares words with the claim but neither its topic nor a mention of it: another story, left out before the
+        /// models run, which saves most of their runs when many claims are active.
+        /// </summary>
+        public bool IsAnotherStory(bool mentioned) => !OnTopic && !mentioned;
+    }
 
     /// <summary>A claim term's entry in the index.</summary>
     /// <param name="Weight">The term's IDF: its part of the claim weight.</param>
@@ -313,8 +317,8 @@ public sealed class TrainedStanceClassifier : IStanceClassifier
 
         public float Share(float weight) => claimWeight > 0 ? weight / claimWeight : 0;
 
-        public ClaimContext Context(Candidate candidate, ProcessedText body) =>
-            new(candidate.OnTopic, candidate.ClaimShare, IsMentionedIn(body), keywordTerms, specificTerms, topicTerms);
+        public ClaimContext Context(Candidate candidate, bool mentioned) =>
+            new(candidate.OnTopic, candidate.ClaimShare, mentioned, keywordTerms, specificTerms, topicTerms);
 
         /// <summary>An article on the topic shares two of its topic terms (or the only one); 0: the claim has none, never on topic.</summary>
         public int TopicHitsNeeded => Math.Min(2, topicTerms.Length);

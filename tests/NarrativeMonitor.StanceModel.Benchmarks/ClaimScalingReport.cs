@@ -88,7 +88,7 @@ internal static class ClaimScalingReport
                 var prepared = sets[size] = (TrainedStanceClassifier.PreparedClaims)classifier.Prepare(ClaimSets.Build(fill, size));
                 var candidates = processed.Select(prepared.Candidates).ToList();
                 var results = articles.Sum(a => classifier.Classify(a, prepared).Count);
-                var discarded = candidates.Select((c, a) => c.Count(x => x.OnClaim && !x.OnTopic && !prepared.Entries[x.Claim].IsMentionedIn(processed[a]))).Average();
+                var discarded = candidates.Select((c, a) => c.Count(x => x.OnClaim && x.IsAnotherStory(prepared.Entries[x.Claim].IsMentionedIn(processed[a])))).Average();
                 var candidatesMicroseconds = Best(3, () =>
                 {
                     var stopwatch = Stopwatch.StartNew();

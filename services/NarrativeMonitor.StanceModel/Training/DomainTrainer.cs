@@ -101,19 +101,20 @@ public static class DomainTrainer
             ArticleCues? cues = null;
             foreach (var label in labels[id])
             {
-                if (!claimIndex.TryGetValue(label.ClaimId, out var c) || !candidates.TryGetValue(c, out var candidate)
-                    || (!candidate.OnTopic && !prepared.Entries[c].IsMentionedIn(body)))
+                if (!claimIndex.TryGetValue(label.ClaimId, out var c) || !candidates.TryGetValue(c, out var candidate))
                 {
                     continue;
                 }
 
                 var claim = prepared.Entries[c];
-                var features = new float[StanceFeatures.Count];
-                var prediction = candidate.OnClaim
-                    ? fnc.Predict(features, StanceFeatures.Extract(claim.Statement, body, features))
-                    : TrainedStanceClassifier.NoComparison(features);
+                var mentioned = claim.IsMentionedIn(body);
+                if (candidate.IsAnotherStory(mentioned))
+                {
+                    continue;
+                }
+
                 var domainFeatures = new float[DomainFeatures.Count];
-                TrainedStanceClassifier.ExtractDomainFeatures(claim, candidate, body, features, prediction, domainFeatures, ref cues);
+                TrainedStanceClassifier.DomainInput(fnc, claim, candidate, mentioned, body, new float[StanceFeatures.Count], domainFeatures, ref cues);
                 yield return new Row(label.Stance, domainFeatures);
             }
         }
