@@ -4,6 +4,7 @@ using System.Globalization;
 using NarrativeMonitor.Classification;
 using NarrativeMonitor.Classifier;
 using NarrativeMonitor.StanceModel;
+using NarrativeMonitor.StanceModel.Fnc;
 using NarrativeMonitor.StanceModel.Model;
 using NarrativeMonitor.StanceModel.Training;
 
@@ -103,7 +104,7 @@ public static class DomainStageCommands
             log.WriteLine($"trained in {stopwatch.Elapsed.TotalSeconds:F1} s");
             output.Directory?.Create();
             model.Save(output.FullName);
-            log.WriteLine($"domain stage written to {output.FullName} ({new FileInfo(output.FullName).Length} bytes, sha256={Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(output.FullName)))})");
+            log.WriteLine($"domain stage written to {output.FullName} ({new FileInfo(output.FullName).Length} bytes, sha256={FncDataset.Sha256(output.FullName)})");
         }
 
         return 0;

@@ -41,7 +41,7 @@ internal static class DomainFeatures
             "first_claim_sentence_position", "best_specific_coverage", "topic_sentences", "claim_sentence_quoted", "claim_sentence_question"]);
         foreach (var scope in Scopes)
         {
-            names.AddRange(ArticleCues.LexiconCues.Select(c => $"{scope}_{c.ToString().ToLowerInvariant()}"));
+            names.AddRange(StanceFeatures.CueKinds.Select(c => $"{scope}_{c.ToString().ToLowerInvariant()}"));
             names.AddRange(DomainLexicon.Kinds.Select(c => $"{scope}_{c.ToString().ToLowerInvariant()}"));
         }
 
@@ -181,10 +181,8 @@ internal static class DomainFeatures
 /// </summary>
 internal sealed class ArticleCues
 {
-    public static readonly Cue[] LexiconCues = [Cue.Negation, Cue.Refute, Cue.Hedge, Cue.Confirm, Cue.Deflect, Cue.Dismissal];
-
-    /// <summary>Cue kinds counted per sentence: <see cref="LexiconCues"/>, then <see cref="DomainLexicon.Kinds"/>.</summary>
-    public static readonly int Kinds = LexiconCues.Length + DomainLexicon.Kinds.Length;
+    /// <summary>Cue kinds counted per sentence: <see cref="StanceFeatures.CueKinds"/>, then <see cref="DomainLexicon.Kinds"/>.</summary>
+    public static readonly int Kinds = StanceFeatures.CueKinds.Length + DomainLexicon.Kinds.Length;
 
     public ArticleCues(ProcessedText body)
     {
@@ -207,9 +205,9 @@ internal sealed class ArticleCues
                     continue;
                 }
 
-                for (var c = 0; c < LexiconCues.Length; c++)
+                for (var c = 0; c < StanceFeatures.CueKinds.Length; c++)
                 {
-                    if ((cue & LexiconCues[c]) != 0)
+                    if ((cue & StanceFeatures.CueKinds[c]) != 0)
                     {
                         PerSentence[(s * Kinds) + c]++;
                     }
@@ -219,7 +217,7 @@ internal sealed class ArticleCues
                 {
                     if ((mark & DomainLexicon.Kinds[c]) != 0)
                     {
-                        PerSentence[(s * Kinds) + LexiconCues.Length + c]++;
+                        PerSentence[(s * Kinds) + StanceFeatures.CueKinds.Length + c]++;
                     }
                 }
             }

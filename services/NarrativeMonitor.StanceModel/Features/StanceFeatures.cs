@@ -8,7 +8,8 @@ internal static class StanceFeatures
     private const int Window = 8;
     private const int TopSentences = 3;
 
-    private static readonly Cue[] CueKinds = [Cue.Negation, Cue.Refute, Cue.Hedge, Cue.Confirm, Cue.Deflect, Cue.Dismissal];
+    /// <summary>The cue kinds counted per scope, in feature order (the domain stage counts the same per sentence).</summary>
+    public static readonly Cue[] CueKinds = [Cue.Negation, Cue.Refute, Cue.Hedge, Cue.Confirm, Cue.Deflect, Cue.Dismissal];
 
     public static readonly string[] Names = BuildNames();
 
