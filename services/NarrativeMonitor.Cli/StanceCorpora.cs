@@ -15,7 +15,21 @@ public static class StanceCorpora
     public static StanceCorpus Load(string directory)
     {
         var corpus = Corpus.Load(directory);
-        var labelsPath = Path.Combine(directory, LabelsFile);
+        var labels = ReadLabels(corpus, Path.Combine(directory, LabelsFile));
+        return new StanceCorpus(
+            Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))),
+            corpus.Claims.Select(c => new ClaimDefinition(c.Id, c.Statement, c.Topic, c.Keywords, c.TopicKeywords)).ToList(),
+            corpus.Articles.Select(a => (a.Id, new ArticleText(a.Title, a.Body, a.Language))).ToList(),
+            labels,
+            Sha256(directory));
+    }
+
+    /// <summary>
+    /// A corpus's hand labels (labels.jsonl): each line's article, claim and stance, checked against the corpus; a
+    /// problem throws <see cref="CorpusException"/> naming the file and line.
+    /// </summary>
+    public static List<StanceLabel> ReadLabels(Corpus corpus, string labelsPath)
+    {
         if (!File.Exists(labelsPath))
         {
             throw new CorpusException($"{labelsPath}: missing (one {{\"article_id\", \"claim_id\", \"stance\"}} per line)");
@@ -71,12 +85,7 @@ public static class StanceCorpora
             labels.Add(new StanceLabel(articleId, claimId, stance));
         }
 
-        return new StanceCorpus(
-            Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))),
-            corpus.Claims.Select(c => new ClaimDefinition(c.Id, c.Statement, c.Topic, c.Keywords, c.TopicKeywords)).ToList(),
-            corpus.Articles.Select(a => (a.Id, new ArticleText(a.Title, a.Body, a.Language))).ToList(),
-            labels,
-            Sha256(directory));
+        return labels;
     }
 
     /// <summary>Every sub-folder of <paramref name="parent"/> holding labels.jsonl, in name order.</summary>

@@ -84,6 +84,19 @@ public sealed class EmbeddedReplayTests
     }
 
     [Fact]
+    public async Task A_hand_label_naming_an_unknown_claim_is_reported_with_its_file_and_line()
+    {
+        var folder = Directory.CreateTempSubdirectory("nm-labels-");
+        var lines = File.ReadLines(Path.Combine(Samples.Folder("kursk-2024"), "labels.jsonl")).Take(2).ToList();
+        lines.Add("{\"article_id\": \"hur-001\", \"claim_id\": \"no-such-claim\", \"stance\": \"denies\"}");
+        var labels = Path.Combine(folder.FullName, "labels.jsonl");
+        await File.WriteAllLinesAsync(labels, lines);
+
+        var error = Assert.Throws<CorpusException>(() => new LabelledStanceClassifier(Samples.Load("kursk-2024"), labels));
+        Assert.Contains("labels.jsonl:3: claim_id 'no-such-claim'", error.Message);
+    }
+
+    [Fact]
     public async Task A_bad_corpus_line_is_reported_with_its_file_and_line()
     {
         var folder = Directory.CreateTempSubdirectory("nm-corpus-");

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using NarrativeMonitor.Classifier;
 using NarrativeMonitor.Contracts;
 
@@ -14,47 +13,17 @@ public sealed class LabelledStanceClassifier : IStanceClassifier
 
     public LabelledStanceClassifier(Corpus corpus, string labelsPath)
     {
-        if (!File.Exists(labelsPath))
-        {
-            throw new CorpusException($"{labelsPath}: missing (hand labels: one {{\"article_id\", \"claim_id\", \"stance\"}} per line)");
-        }
-
         var titles = corpus.Articles.ToDictionary(a => a.Id, a => Key(a.Title), StringComparer.Ordinal);
         _labelsByTitle = [];
-        var lineNumber = 0;
-        foreach (var line in File.ReadLines(labelsPath))
+        foreach (var label in StanceCorpora.ReadLabels(corpus, labelsPath))
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-
-            string articleId, claimId;
-            Stance stance;
-            try
-            {
-                using var label = JsonDocument.Parse(line);
-                articleId = label.RootElement.GetProperty("article_id").GetString()!;
-                claimId = label.RootElement.GetProperty("claim_id").GetString()!;
-                stance = Enum.Parse<Stance>(label.RootElement.GetProperty("stance").GetString()!, ignoreCase: true);
-            }
-            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or ArgumentException or InvalidOperationException)
-            {
-                throw new CorpusException($"{labelsPath}:{lineNumber}: {ex.Message}");
-            }
-
-            if (!titles.TryGetValue(articleId, out var title))
-            {
-                throw new CorpusException($"{labelsPath}:{lineNumber}: article_id '{articleId}' is not in {Corpus.ArticlesFile}");
-            }
-
+            var title = titles[label.ArticleId];
             if (!_labelsByTitle.TryGetValue(title, out var byClaim))
             {
                 _labelsByTitle[title] = byClaim = new Dictionary<string, Stance>(StringComparer.Ordinal);
             }
 
-            byClaim[claimId] = stance;
+            byClaim[label.ClaimId] = label.Stance;
         }
     }
 
