@@ -16,7 +16,7 @@ public sealed partial class ArticleStanceClassifier(IStanceClassifier classifier
     {
         // A confident detection beats the language given (often only the source's default) for choosing stemmers.
         var language = article.DetectedLanguage is { } detected && article.LanguageConfidence >= ConfidentLanguage ? detected : article.Language;
-        var stances = ClassificationTelemetry.Classify(classifier, new ArticleText(article.Title, article.Body, language),
+        var stances = ClassificationTelemetry.Classify(classifier, new ArticleText(article.Title, article.Body, language, article.SourceKind),
             claims.Prepared, "article", article.ArticleId);
 
         var results = new List<ClaimStanceResult>(stances.Count);

@@ -2,6 +2,7 @@ using Grpc.Core;
 using NarrativeMonitor.Classification.Claims;
 using NarrativeMonitor.Classifier;
 using NarrativeMonitor.Protos.Classification.V1;
+using ContractSourceKind = NarrativeMonitor.Contracts.SourceKind;
 using ContractStance = NarrativeMonitor.Contracts.Stance;
 using ProtoStance = NarrativeMonitor.Protos.Common.V1.Stance;
 
@@ -95,7 +96,13 @@ public sealed class ClassificationGrpcService(
             prepared = classifier.Prepare(await RequestedClaimsAsync(request.ClaimIds, context.CancellationToken));
         }
 
-        var text = new ArticleText(request.Title, request.Body, string.IsNullOrWhiteSpace(request.Language) ? null : request.Language);
+        if (!Enum.IsDefined((ContractSourceKind)(int)request.SourceKind))
+        {
+            throw ClaimMapping.Invalid("source_kind", $"unknown value {(int)request.SourceKind}");
+        }
+
+        var text = new ArticleText(request.Title, request.Body, string.IsNullOrWhiteSpace(request.Language) ? null : request.Language,
+            (ContractSourceKind)(int)request.SourceKind);
         var related = ClassificationTelemetry.Classify(classifier, text, prepared, "text")
             .ToDictionary(r => r.ClaimId, StringComparer.Ordinal);
 

@@ -11,12 +11,13 @@ namespace NarrativeMonitor.Classification;
 /// <summary>Which <see cref="IStanceClassifier"/> the service uses.</summary>
 public enum ClassifierKind
 {
-    /// <summary><see cref="RuleBasedStanceClassifier"/>: term overlap and cue phrases.</summary>
+    /// <summary><see cref="RuleBasedStanceClassifier"/>: term overlap and cue phrases; the first classifier, kept as a fallback.</summary>
     Rules,
 
     /// <summary>
-    /// <see cref="TrainedStanceClassifier"/> (LightGBM trained on FNC-1, shipped in the repo) for English articles;
-    /// the rules for other languages, which the model was not trained on.
+    /// The default: <see cref="TrainedStanceClassifier"/> (LightGBM trained on FNC-1, then a domain stage trained on our
+    /// hand-labelled corpora; both shipped in the repo) for English articles; the rules for other languages, which the
+    /// models were not trained on.
     /// </summary>
     Model,
 }
@@ -25,7 +26,7 @@ public sealed class ClassificationOptions
 {
     public const string SectionName = "Classification";
 
-    public const ClassifierKind DefaultClassifier = ClassifierKind.Rules;
+    public const ClassifierKind DefaultClassifier = ClassifierKind.Model;
 
     [EnumDataType(typeof(ClassifierKind))]
     public ClassifierKind Classifier { get; set; } = DefaultClassifier;

@@ -11,7 +11,9 @@ public sealed record ClaimDefinition(
     IReadOnlyList<string> TopicKeywords);
 
 /// <summary>The text of an article to classify.</summary>
-public sealed record ArticleText(string Title, string Body, string? Language = null);
+/// <param name="Source">The kind of outlet that published it, when known: the same denial is the line of a state outlet
+/// that carries it and a relayed statement in a wire story that reports it.</param>
+public sealed record ArticleText(string Title, string Body, string? Language = null, SourceKind Source = SourceKind.Unspecified);
 
 /// <summary>An article's stance toward one claim, with the sentence that shows it.</summary>
 public sealed record StanceResult(string ClaimId, Stance Stance, double Confidence, string? Evidence);

@@ -5,7 +5,19 @@ using System.Text.Json.Serialization;
 namespace NarrativeMonitor.Cli;
 
 /// <param name="Location">file:line where the entry starts, for messages.</param>
-public sealed record CorpusSource(string Id, string Name, string Kind, string Country, string Language, string Location = "");
+public sealed record CorpusSource(string Id, string Name, string Kind, string Country, string Language, string Location = "")
+{
+    /// <summary><see cref="Kind"/> (state_media, official, wire, independent, analysis) as the messages carry it.</summary>
+    public Contracts.SourceKind SourceKind => Kind switch
+    {
+        "state_media" => Contracts.SourceKind.StateMedia,
+        "official" => Contracts.SourceKind.Official,
+        "wire" => Contracts.SourceKind.Wire,
+        "independent" => Contracts.SourceKind.Independent,
+        "analysis" => Contracts.SourceKind.Analysis,
+        _ => Contracts.SourceKind.Unspecified,
+    };
+}
 
 public sealed record CorpusClaimRules(int ConfirmationSources, int OmissionArticles, TimeSpan? OmissionWindow);
 

@@ -114,15 +114,7 @@ public sealed class CorpusReplayer(
     {
         Id = source.Id,
         Name = source.Name,
-        Kind = source.Kind switch
-        {
-            "state_media" => SourceKind.StateMedia,
-            "official" => SourceKind.Official,
-            "wire" => SourceKind.Wire,
-            "independent" => SourceKind.Independent,
-            "analysis" => SourceKind.Analysis,
-            _ => SourceKind.Unspecified,
-        },
+        Kind = (SourceKind)(int)source.SourceKind,
         Country = source.Country,
         Language = source.Language,
     };

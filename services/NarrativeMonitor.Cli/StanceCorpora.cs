@@ -16,10 +16,11 @@ public static class StanceCorpora
     {
         var corpus = Corpus.Load(directory);
         var labels = ReadLabels(corpus, Path.Combine(directory, LabelsFile));
+        var kinds = corpus.Sources.ToDictionary(s => s.Id, s => s.SourceKind, StringComparer.Ordinal);
         return new StanceCorpus(
             Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))),
             corpus.Claims.Select(c => new ClaimDefinition(c.Id, c.Statement, c.Topic, c.Keywords, c.TopicKeywords)).ToList(),
-            corpus.Articles.Select(a => (a.Id, new ArticleText(a.Title, a.Body, a.Language))).ToList(),
+            corpus.Articles.Select(a => (a.Id, new ArticleText(a.Title, a.Body, a.Language, kinds.GetValueOrDefault(a.SourceId)))).ToList(),
             labels,
             Sha256(directory));
     }
@@ -102,6 +103,14 @@ public static class StanceCorpora
             .Select(Load)
             .ToList();
         return corpora.Count > 0 ? corpora : throw new CorpusException($"{parent}: no corpus folder with {LabelsFile}");
+    }
+
+    /// <summary>The corpora of several folders, each folder's in name order; two corpora of one name are refused.</summary>
+    public static IReadOnlyList<StanceCorpus> LoadAll(IEnumerable<string> parents)
+    {
+        var corpora = parents.SelectMany(LoadAll).ToList();
+        var repeated = corpora.GroupBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        return repeated is null ? corpora : throw new CorpusException($"corpus {repeated.Key}: in more than one of the folders");
     }
 
     /// <summary>SHA-256 over the claims, articles and labels files, in that order.</summary>

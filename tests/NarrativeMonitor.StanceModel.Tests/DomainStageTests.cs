@@ -7,11 +7,16 @@ using Xunit.Abstractions;
 
 namespace NarrativeMonitor.StanceModel.Tests;
 
-/// <summary>The domain stage: trained on the hand-labelled corpora in DomainData, shipped as Model/domain-stage.zip.</summary>
+/// <summary>The domain stage: trained on the hand-labelled corpora in DomainData and samples/, shipped as Model/domain-stage.zip.</summary>
 public class DomainStageTests(ITestOutputHelper output)
 {
+    /// <summary>The corpora written for training (DomainData).</summary>
     private static readonly Lazy<IReadOnlyList<StanceCorpus>> Corpora = new(() =>
-        StanceCorpora.LoadAll(Path.Combine(RepositoryPaths.Root, DomainStageCommands.DefaultCorpora)));
+        StanceCorpora.LoadAll(Path.Combine(RepositoryPaths.Root, DomainStageCommands.DomainData)));
+
+    /// <summary>Everything the shipped stage is trained on: DomainData, then the samples.</summary>
+    private static readonly Lazy<IReadOnlyList<StanceCorpus>> TrainingCorpora = new(() =>
+        StanceCorpora.LoadAll(DomainStageCommands.DefaultCorpora.Select(d => Path.Combine(RepositoryPaths.Root, d))));
 
     private static readonly Lazy<FncStanceModel> Fnc = new(FncStanceModel.LoadEmbedded);
 
@@ -64,7 +69,8 @@ public class DomainStageTests(ITestOutputHelper output)
     public void Shipped_stage_was_trained_on_the_corpora_and_FNC_model_in_the_repository()
     {
         var shipped = DomainStanceModel.LoadEmbedded();
-        Assert.Equal(Corpora.Value.Select(c => $"{c.Name} sha256={c.Sha256}"), shipped.Info.Corpora);
+        Assert.Equal(TrainingCorpora.Value.Select(c => $"{c.Name} sha256={c.Sha256}"), shipped.Info.Corpora);
+        Assert.Contains(shipped.Info.Corpora, c => c.StartsWith("kursk-2024 ", StringComparison.Ordinal));
         Assert.Equal(FncStanceModel.EmbeddedSha256(), shipped.Info.FncModelSha256);
     }
 
@@ -82,22 +88,27 @@ public class DomainStageTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>A regression guard, not a target: 78% and 84% when measured (README); the samples are not trained on.</summary>
+    /// <summary>
+    /// The shipped stage is trained on the samples too, so its agreement with them says little; this is the honest one:
+    /// a stage trained with the shipped settings on everything but the sample agrees with it. 74.6% and 84.0% when
+    /// measured (README, `train-domain --cross-validate`); the floor is a regression guard.
+    /// </summary>
     [Theory]
-    [InlineData("kursk-2024", 0.75)]
-    [InlineData("tarsel-chlorine-2025", 0.8)]
-    public void Shipped_classifier_agrees_with_the_sample_labels(string corpus, double minimum)
+    [InlineData("kursk-2024", 0.7)]
+    [InlineData("tarsel-chlorine-2025", 0.76)]
+    public void Stage_trained_without_a_sample_agrees_with_its_labels(string corpus, double minimum)
     {
-        var classifier = Classification.ClassificationServiceExtensions.CreateClassifier(Classification.ClassifierKind.Model);
-        var confusion = StanceConfusion.Of(classifier, StanceCorpora.Load(Path.Combine(RepositoryPaths.Samples, corpus)));
+        var held = TrainingCorpora.Value.Single(c => c.Name == corpus);
+        var model = DomainTrainer.Train(TrainingCorpora.Value.Where(c => c != held).ToList(), Fnc.Value, new DomainTrainingOptions());
+        var confusion = StanceConfusion.Of(new TrainedStanceClassifier(Fnc.Value, model), held);
 
         output.WriteLine(confusion.Report());
-        Assert.True(confusion.Accuracy >= minimum, $"{corpus}: {confusion.Accuracy:P1} agreement, below {minimum:P0}");
+        Assert.True(confusion.Accuracy >= minimum, $"{corpus}: {confusion.Accuracy:P1} agreement held out, below {minimum:P0}");
     }
 
     /// <summary>
-    /// DomainTest/ holds corpora written after the shipped domain stage was trained and never used for any decision:
-    /// they must not be among its training corpora. 75.3% when measured (README); the floor is a regression guard.
+    /// DomainTest/ holds corpora never trained on and never used for a decision about features, settings or data
+    /// (only measured): they must not be among the shipped stage's training corpora. 81.8% when measured (README); the floor is a regression guard.
     /// </summary>
     [Fact]
     public void Shipped_classifier_on_the_held_out_test_corpora()
@@ -105,7 +116,7 @@ public class DomainStageTests(ITestOutputHelper output)
         var testCorpora = StanceCorpora.LoadAll(Path.Combine(RepositoryPaths.Root, "services/NarrativeMonitor.StanceModel/DomainTest"));
         var trainedOn = DomainStanceModel.LoadEmbedded().Info.Corpora.Select(c => c.Split(' ')[0]).ToHashSet();
         Assert.DoesNotContain(testCorpora, c => trainedOn.Contains(c.Name));
-        Assert.DoesNotContain(testCorpora, c => Corpora.Value.Any(t => t.Claims.Any(tc => c.Claims.Any(cc => cc.Statement == tc.Statement))));
+        Assert.DoesNotContain(testCorpora, c => TrainingCorpora.Value.Any(t => t.Claims.Any(tc => c.Claims.Any(cc => cc.Statement == tc.Statement))));
 
         var classifier = Classification.ClassificationServiceExtensions.CreateClassifier(Classification.ClassifierKind.Model);
         var total = new StanceConfusion();
@@ -115,7 +126,7 @@ public class DomainStageTests(ITestOutputHelper output)
         }
 
         output.WriteLine(total.Report());
-        Assert.True(total.Accuracy >= 0.7, $"{total.Accuracy:P1} agreement on {testCorpora.Count} held-out corpora");
+        Assert.True(total.Accuracy >= 0.77, $"{total.Accuracy:P1} agreement on {testCorpora.Count} held-out corpora");
     }
 
     [Fact]

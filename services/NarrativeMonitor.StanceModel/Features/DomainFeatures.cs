@@ -1,3 +1,4 @@
+using NarrativeMonitor.Contracts;
 using NarrativeMonitor.StanceModel.Model;
 using NarrativeMonitor.StanceModel.Text;
 
@@ -27,6 +28,9 @@ internal static class DomainFeatures
         .Select(x => x.index)
         .ToArray();
 
+    /// <summary>One feature each; an outlet of unknown kind has all of them zero.</summary>
+    private static readonly SourceKind[] OutletKinds = [SourceKind.StateMedia, SourceKind.Official, SourceKind.Wire, SourceKind.Independent, SourceKind.Analysis];
+
     private static readonly string[] Scopes = ["claim_sentences", "neighbours", "topic_sentences", "title", "article_rate"];
 
     public static readonly string[] Names = BuildNames();
@@ -39,6 +43,7 @@ internal static class DomainFeatures
         names.AddRange(FncFeatureIndexes.Select(i => "fnc_" + StanceFeatures.Names[i]));
         names.AddRange(["on_topic", "claim_share", "mentioned", "claim_sentences", "claim_sentence_share", "claim_in_title",
             "first_claim_sentence_position", "best_specific_coverage", "topic_sentences", "claim_sentence_quoted", "claim_sentence_question"]);
+        names.AddRange(OutletKinds.Select(kind => $"outlet_{kind.ToString().ToLowerInvariant()}"));
         foreach (var scope in Scopes)
         {
             names.AddRange(StanceFeatures.CueKinds.Select(c => $"{scope}_{c.ToString().ToLowerInvariant()}"));
@@ -50,7 +55,9 @@ internal static class DomainFeatures
 
     /// <summary>Fills <paramref name="features"/> (length <see cref="Count"/>); returns the sentence to quote as evidence.</summary>
     /// <param name="cues">The article's cue counts per sentence, computed once for all its claims.</param>
-    public static int Extract(ReadOnlySpan<float> fncFeatures, StancePrediction fnc, ClaimContext claim, ProcessedText body, ArticleCues cues, Span<float> features)
+    /// <param name="source">The kind of outlet: analysts read a denial a state outlet carries as its own line.</param>
+    public static int Extract(ReadOnlySpan<float> fncFeatures, StancePrediction fnc, ClaimContext claim, ProcessedText body, SourceKind source,
+        ArticleCues cues, Span<float> features)
     {
         features.Clear();
         var k = 0;
@@ -122,6 +129,10 @@ internal static class DomainFeatures
         features[k++] = topicSentences;
         features[k++] = quoted ? 1 : 0;
         features[k++] = question ? 1 : 0;
+        foreach (var kind in OutletKinds)
+        {
+            features[k++] = source == kind ? 1 : 0;
+        }
 
         var kinds = ArticleCues.Kinds;
         var rate = 4 * kinds;

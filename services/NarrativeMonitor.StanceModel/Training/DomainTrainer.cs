@@ -114,7 +114,7 @@ public static class DomainTrainer
                 }
 
                 var domainFeatures = new float[DomainFeatures.Count];
-                TrainedStanceClassifier.DomainInput(fnc, claim, candidate, mentioned, body, new float[StanceFeatures.Count], domainFeatures, ref cues);
+                TrainedStanceClassifier.DomainInput(fnc, claim, candidate, mentioned, body, article.Source, new float[StanceFeatures.Count], domainFeatures, ref cues);
                 yield return new Row(label.Stance, domainFeatures);
             }
         }
