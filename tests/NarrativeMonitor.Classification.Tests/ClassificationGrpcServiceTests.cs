@@ -6,6 +6,7 @@ using NarrativeMonitor.Classification.Claims;
 using NarrativeMonitor.Classifier;
 using NarrativeMonitor.Protos.Classification.V1;
 using ProtoStance = NarrativeMonitor.Protos.Common.V1.Stance;
+using ProtoSourceKind = NarrativeMonitor.Protos.Common.V1.SourceKind;
 using ClaimRules = NarrativeMonitor.Protos.Classification.V1.ClaimRules;
 
 namespace NarrativeMonitor.Classification.Tests;
@@ -244,7 +245,39 @@ public sealed class ClassificationGrpcServiceTests
         await Fails(StatusCode.InvalidArgument, "claim_ids[0]: ",
             () => _service.ClassifyText(new ClassifyTextRequest { Body = "text", ClaimIds = { "bad id" } }, new TestServerCallContext()));
 
+        await Fails(StatusCode.InvalidArgument, "source_kind: ",
+            () => _service.ClassifyText(new ClassifyTextRequest { Body = "text", SourceKind = (ProtoSourceKind)99 }, new TestServerCallContext()));
+
         var atLimit = await _service.ClassifyText(new ClassifyTextRequest { Body = new string('a', 200_000) }, new TestServerCallContext());
         Assert.Empty(atLimit.Results);
+    }
+
+    [Fact]
+    public async Task ClassifyText_passes_the_outlet_kind_to_the_classifier()
+    {
+        var classifier = new RecordingClassifier();
+        var service = new ClassificationGrpcService(_store, new ActiveClaims(_store, classifier, NullLogger<ActiveClaims>.Instance), classifier,
+            _time, NullLogger<ClassificationGrpcService>.Instance);
+        await service.CreateClaim(new CreateClaimRequest { Claim = DprkClaim() }, new TestServerCallContext());
+
+        await service.ClassifyText(new ClassifyTextRequest { Body = "text", SourceKind = ProtoSourceKind.StateMedia }, new TestServerCallContext());
+        await service.ClassifyText(new ClassifyTextRequest { Body = "text" }, new TestServerCallContext());
+
+        Assert.Equal([Contracts.SourceKind.StateMedia, Contracts.SourceKind.Unspecified], classifier.Sources);
+    }
+
+    private sealed class RecordingClassifier : IStanceClassifier
+    {
+        private readonly RuleBasedStanceClassifier _rules = new();
+
+        public List<Contracts.SourceKind> Sources { get; } = [];
+
+        public IPreparedClaims Prepare(IReadOnlyList<ClaimDefinition> claims) => _rules.Prepare(claims);
+
+        public IReadOnlyList<StanceResult> Classify(ArticleText article, IPreparedClaims claims)
+        {
+            Sources.Add(article.Source);
+            return _rules.Classify(article, claims);
+        }
     }
 }
