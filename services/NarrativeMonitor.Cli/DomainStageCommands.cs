@@ -34,10 +34,11 @@ public static class DomainStageCommands
         var iterations = new Option<int>("--iterations") { Description = "Boosting iterations per stance", DefaultValueFactory = _ => new DomainTrainingOptions().Iterations };
         var leaves = new Option<int>("--leaves") { Description = "Leaves per tree", DefaultValueFactory = _ => new DomainTrainingOptions().Leaves };
         var minimumLeaf = new Option<int>("--min-leaf") { Description = "Minimum training pairs per leaf", DefaultValueFactory = _ => new DomainTrainingOptions().MinimumExamplesPerLeaf };
+        var learningRate = new Option<double>("--learning-rate") { Description = "Boosting learning rate", DefaultValueFactory = _ => new DomainTrainingOptions().LearningRate };
         var crossValidate = new Option<bool>("--cross-validate") { Description = "Leave one corpus out: print the domain stage's, the FNC-1 mapping's and the rules' agreement on each held-out corpus" };
         var command = new Command("train-domain", "Train the trained classifier's domain stage on hand-labelled corpora (FNC-1 model: the shipped one)")
         {
-            corpora, output, seed, iterations, leaves, minimumLeaf, crossValidate,
+            corpora, output, seed, iterations, leaves, minimumLeaf, learningRate, crossValidate,
         };
         command.SetAction(parse =>
         {
@@ -49,6 +50,7 @@ public static class DomainStageCommands
                     Iterations = parse.GetValue(iterations),
                     Leaves = parse.GetValue(leaves),
                     MinimumExamplesPerLeaf = parse.GetValue(minimumLeaf),
+                    LearningRate = parse.GetValue(learningRate),
                 };
                 return RunTrain(parse.GetValue(corpora)!, parse.GetValue(output), options, parse.GetValue(crossValidate), Console.Out);
             }
@@ -102,7 +104,7 @@ public static class DomainStageCommands
         var fnc = FncStanceModel.LoadEmbedded();
         options = options with { FncModelSha256 = FncStanceModel.EmbeddedSha256() };
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"seed={options.Seed} iterations={options.Iterations} leaves={options.Leaves} min-leaf={options.MinimumExamplesPerLeaf} FNC-1 model sha256={options.FncModelSha256}"));
+            $"seed={options.Seed} iterations={options.Iterations} leaves={options.Leaves} min-leaf={options.MinimumExamplesPerLeaf} learning-rate={options.LearningRate} FNC-1 model sha256={options.FncModelSha256}"));
         if (crossValidate)
         {
             CrossValidate(corpora, fnc, options, log);

@@ -181,7 +181,7 @@ public sealed class Workload
     /// </summary>
     public Expected ComputeExpected()
     {
-        var classifier = ClassificationServiceExtensions.CreateClassifier(ClassifierKind.Rules);
+        var classifier = ClassificationServiceExtensions.CreateClassifier(ClassificationOptions.DefaultClassifier);
         var records = Claims.Select(c => ClaimMapping.ToRecord(c.Claim, idRequired: true, DateTimeOffset.UtcNow)).ToList();
         var prepared = classifier.Prepare(records.Select(r => r.ToDefinition()).ToArray());
         var active = new ActiveClaimSet(1, prepared, records.ToDictionary(r => r.Id, StringComparer.Ordinal));

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NarrativeMonitor.Alerts;
 using NarrativeMonitor.Classification;
+using NarrativeMonitor.Classifier;
 using NarrativeMonitor.Cli;
 using NarrativeMonitor.Ingest;
 using NarrativeMonitor.Protos.Alerts.V1;
@@ -64,6 +65,18 @@ public sealed class PipelineCluster : IAsyncDisposable
         cluster.Classification = await cluster.StartServiceAsync(HostedService.Classification);
         cluster.Alerts = await cluster.StartServiceAsync(HostedService.Alerts);
         return cluster;
+    }
+
+    /// <summary>
+    /// For tests of the pipeline's mechanics: the rules classifier, whose reading of their short synthetic texts its cue
+    /// lists fix, where the trained default's is a measured accuracy (the sample replays run the default end to end).
+    /// </summary>
+    public static void WithRulesClassifier(HostedService service, WebApplicationBuilder builder)
+    {
+        if (service == HostedService.Classification)
+        {
+            builder.Services.AddSingleton<IStanceClassifier>(new RuleBasedStanceClassifier());
+        }
     }
 
     /// <summary>Stops the alert service and starts a new instance on the same Redis and queues.</summary>

@@ -25,7 +25,7 @@ public sealed class PipelineTests(RedisFixture redis, RabbitMqFixture rabbit)
     [Fact]
     public async Task Articles_submitted_over_grpc_raise_and_resolve_an_alert_seen_on_the_stream()
     {
-        await using var cluster = await PipelineCluster.StartAsync(redis, rabbit);
+        await using var cluster = await PipelineCluster.StartAsync(redis, rabbit, PipelineCluster.WithRulesClassifier);
         await SetUpAsync(cluster);
         using var stream = cluster.AlertsClient.SubscribeAlerts(new SubscribeAlertsRequest { FromBeginning = true });
 
@@ -61,7 +61,7 @@ public sealed class PipelineTests(RedisFixture redis, RabbitMqFixture rabbit)
     [Fact]
     public async Task A_redelivered_classification_raises_no_second_alert()
     {
-        await using var cluster = await PipelineCluster.StartAsync(redis, rabbit);
+        await using var cluster = await PipelineCluster.StartAsync(redis, rabbit, PipelineCluster.WithRulesClassifier);
         await SetUpAsync(cluster);
         await SubmitAsync(cluster, "c1", "ministry", 0, "Defence ministry confirms Northland troops in Westmark",
             "The defence ministry said that Northland troops are fighting alongside Eastland forces in Westmark province.");
@@ -105,7 +105,7 @@ public sealed class PipelineTests(RedisFixture redis, RabbitMqFixture rabbit)
     [Fact]
     public async Task A_restarted_alert_service_keeps_its_ledger()
     {
-        await using var cluster = await PipelineCluster.StartAsync(redis, rabbit);
+        await using var cluster = await PipelineCluster.StartAsync(redis, rabbit, PipelineCluster.WithRulesClassifier);
         await SetUpAsync(cluster, omissionArticles: 3);
         await SubmitAsync(cluster, "c1", "ministry", 0, "Defence ministry confirms Northland troops in Westmark",
             "The defence ministry said that Northland troops are fighting alongside Eastland forces in Westmark province.");
@@ -132,7 +132,7 @@ public sealed class PipelineTests(RedisFixture redis, RabbitMqFixture rabbit)
     [Fact]
     public async Task A_syndicated_copy_does_not_confirm_a_claim_a_second_time()
     {
-        await using var cluster = await PipelineCluster.StartAsync(redis, rabbit);
+        await using var cluster = await PipelineCluster.StartAsync(redis, rabbit, PipelineCluster.WithRulesClassifier);
         await SetUpAsync(cluster);
         await cluster.IngestClient.RegisterSourceAsync(new RegisterSourceRequest
         {
@@ -157,7 +157,7 @@ public sealed class PipelineTests(RedisFixture redis, RabbitMqFixture rabbit)
     [Fact]
     public async Task Ingest_rejects_bad_articles_naming_the_field_and_reports_duplicates()
     {
-        await using var cluster = await PipelineCluster.StartAsync(redis, rabbit);
+        await using var cluster = await PipelineCluster.StartAsync(redis, rabbit, PipelineCluster.WithRulesClassifier);
         await SetUpAsync(cluster);
 
         var bad = Article("x1", "statenews", 0, "Title", "Body");
@@ -179,7 +179,7 @@ public sealed class PipelineTests(RedisFixture redis, RabbitMqFixture rabbit)
     [Fact]
     public async Task Every_service_answers_grpc_health_and_http_health()
     {
-        await using var cluster = await PipelineCluster.StartAsync(redis, rabbit);
+        await using var cluster = await PipelineCluster.StartAsync(redis, rabbit, PipelineCluster.WithRulesClassifier);
         using var http = new HttpClient();
         foreach (var app in new[] { cluster.Ingest, cluster.Classification, cluster.Alerts })
         {

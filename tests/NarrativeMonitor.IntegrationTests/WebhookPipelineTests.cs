@@ -35,7 +35,7 @@ public sealed class WebhookPipelineTests(RedisFixture redis, RabbitMqFixture rab
     [Fact]
     public async Task A_webhook_registered_over_grpc_receives_the_signed_alert_the_pipeline_raises()
     {
-        await using var cluster = await PipelineCluster.StartAsync(redis, rabbit);
+        await using var cluster = await PipelineCluster.StartAsync(redis, rabbit, PipelineCluster.WithRulesClassifier);
         await using var receiver = await Receiver.StartAsync();
         using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(cluster.AlertsAddress);
         var webhooks = new WebhookService.WebhookServiceClient(channel);
