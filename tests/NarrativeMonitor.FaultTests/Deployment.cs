@@ -26,6 +26,9 @@ public sealed class Deployment : IAsyncDisposable
             ["Messaging:Transport"] = "RabbitMq",
             ["Messaging:RabbitMqUri"] = servers.AmqpUri.ToString(),
             ["Messaging:EntityPrefix"] = prefix,
+            // The workload's alerts are order-independent only if every article takes its intended stance: the rules
+            // classifier's cue lists guarantee that for these synthetic texts (Workload.ComputeExpected uses it too).
+            ["Classification:Classifier"] = nameof(NarrativeMonitor.Classification.ClassifierKind.Rules),
             // Every endpoint binds loopback; harmless before the Auth section exists.
             ["Auth:Mode"] = "Open",
             ["Logging:LogLevel:Default"] = "Warning",

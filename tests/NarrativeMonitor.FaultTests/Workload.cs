@@ -177,11 +177,11 @@ public sealed class Workload
 
     /// <summary>
     /// What the pipeline must end with: each article's ledger entries (classified in-process with the same classifier the
-    /// classification service runs) and the alerts the rules derive from them.
+    /// classification processes run, the rules: see <see cref="Deployment"/>) and the alerts the rules derive from them.
     /// </summary>
     public Expected ComputeExpected()
     {
-        var classifier = ClassificationServiceExtensions.CreateClassifier(ClassificationOptions.DefaultClassifier);
+        var classifier = ClassificationServiceExtensions.CreateClassifier(ClassifierKind.Rules);
         var records = Claims.Select(c => ClaimMapping.ToRecord(c.Claim, idRequired: true, DateTimeOffset.UtcNow)).ToList();
         var prepared = classifier.Prepare(records.Select(r => r.ToDefinition()).ToArray());
         var active = new ActiveClaimSet(1, prepared, records.ToDictionary(r => r.Id, StringComparer.Ordinal));
