@@ -96,7 +96,7 @@ public sealed class ClassificationGrpcService(
             prepared = classifier.Prepare(await RequestedClaimsAsync(request.ClaimIds, context.CancellationToken));
         }
 
-        if (!Enum.IsDefined((ContractSourceKind)(int)request.SourceKind))
+        if (!Enum.IsDefined(request.SourceKind))
         {
             throw ClaimMapping.Invalid("source_kind", $"unknown value {(int)request.SourceKind}");
         }

@@ -92,7 +92,7 @@ internal static class DomainLexicon
         ]),
     ];
 
-    private static readonly Dictionary<ulong, (DomainCue Cue, ulong[] Tokens)[]> ByFirstToken = Build();
+    private static readonly PhraseTable Phrases = new(Entries.SelectMany(e => e.Entries.Select(phrase => ((ushort)e.Cue, phrase))));
 
     /// <summary>The domain cues starting at each token of <paramref name="hashes"/> (a phrase marks its first token).</summary>
     public static DomainCue[] Mark(ulong[] hashes)
@@ -100,37 +100,9 @@ internal static class DomainLexicon
         var cues = new DomainCue[hashes.Length];
         for (var i = 0; i < hashes.Length; i++)
         {
-            if (!ByFirstToken.TryGetValue(hashes[i], out var entries))
-            {
-                continue;
-            }
-
-            foreach (var (cue, tokens) in entries)
-            {
-                if (i + tokens.Length <= hashes.Length && hashes.AsSpan(i, tokens.Length).SequenceEqual(tokens))
-                {
-                    cues[i] |= cue;
-                }
-            }
+            cues[i] = (DomainCue)Phrases.At(hashes, i);
         }
 
         return cues;
-    }
-
-    private static Dictionary<ulong, (DomainCue, ulong[])[]> Build()
-    {
-        var all = new List<(DomainCue Cue, ulong[] Tokens)>();
-        var tokens = new List<RawToken>();
-        foreach (var (cue, entries) in Entries)
-        {
-            foreach (var entry in entries)
-            {
-                tokens.Clear();
-                Tokenizer.Tokenize(entry, tokens);
-                all.Add((cue, tokens.Select(t => t.Hash).ToArray()));
-            }
-        }
-
-        return all.Where(e => e.Tokens.Length > 0).GroupBy(e => e.Tokens[0]).ToDictionary(g => g.Key, g => g.ToArray());
     }
 }

@@ -80,7 +80,11 @@ internal static class Lexicon
 
     private static readonly Dictionary<ulong, Cue> WordCues = BuildWordCues();
 
-    private static readonly Dictionary<ulong, (Cue Cue, ulong[] Tokens)[]> Phrases = BuildPhrases();
+    /// <summary>Deflection, hedging and dismissal phrases.</summary>
+    public static readonly PhraseTable Phrases = new(
+        DeflectPhrases.Select(p => ((ushort)Cue.Deflect, p))
+            .Concat(HedgePhrases.Select(p => ((ushort)Cue.Hedge, p)))
+            .Concat(DismissalPhrases.Select(p => ((ushort)Cue.Dismissal, p))));
 
     private static readonly Dictionary<ulong, int> CueWordIds = NegationWords.Concat(RefuteWords).Concat(HedgeWords).Concat(ConfirmWords)
         .Select(HashOfWord).Distinct().Select((h, i) => (h, i)).ToDictionary(x => x.h, x => x.i);
@@ -92,9 +96,6 @@ internal static class Lexicon
 
     /// <summary>Index of a stemmed cue word in [0, <see cref="CueWordCount"/>), or -1.</summary>
     public static int CueWordId(ulong stemHash) => CueWordIds.GetValueOrDefault(stemHash, -1);
-
-    public static bool TryGetPhrases(ulong firstHash, out (Cue Cue, ulong[] Tokens)[] phrases) =>
-        Phrases.TryGetValue(firstHash, out phrases!);
 
     public static ulong HashOfWord(string word)
     {
@@ -121,24 +122,5 @@ internal static class Lexicon
         Add(HedgeWords, Cue.Hedge);
         Add(ConfirmWords, Cue.Confirm);
         return cues;
-    }
-
-    private static Dictionary<ulong, (Cue, ulong[])[]> BuildPhrases()
-    {
-        var all = new List<(Cue Cue, ulong[] Tokens)>();
-        void Add(IEnumerable<string> phrases, Cue cue)
-        {
-            foreach (var p in phrases)
-            {
-                var hashes = new List<ulong>();
-                Tokenizer.ForEachToken(p, (hash, _, _) => hashes.Add(hash));
-                all.Add((cue, hashes.ToArray()));
-            }
-        }
-
-        Add(DeflectPhrases, Cue.Deflect);
-        Add(HedgePhrases, Cue.Hedge);
-        Add(DismissalPhrases, Cue.Dismissal);
-        return all.GroupBy(p => p.Tokens[0]).ToDictionary(g => g.Key, g => g.ToArray());
     }
 }

@@ -43,16 +43,7 @@ internal sealed class ProcessedText
         SentenceTokenStart = sentenceStarts.ToArray();
         for (var i = 0; i < n; i++)
         {
-            if (Lexicon.TryGetPhrases(Hashes[i], out var phrases))
-            {
-                foreach (var (cue, tokens) in phrases)
-                {
-                    if (i + tokens.Length <= n && Hashes.AsSpan(i, tokens.Length).SequenceEqual(tokens))
-                    {
-                        Cues[i] |= cue;
-                    }
-                }
-            }
+            Cues[i] |= (Cue)Lexicon.Phrases.At(Hashes, i);
         }
 
         HasQuestion = text.Contains('?');
